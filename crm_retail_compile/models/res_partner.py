@@ -1,0 +1,178 @@
+import calendar
+import datetime
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+MEMBERSHIP_SEQUENCE = "crm.retail.membership"
+
+
+class ResPartner(models.Model):
+    _name = "res.partner"
+    _inherit = ["res.partner", "crm.branch.mixin"]
+
+    retail_branch_id = fields.Many2one(string="Home Branch")
+    is_retail_customer = fields.Boolean(
+        string="Retail Customer",
+        index=True,
+        default=lambda self: self.env.context.get("default_is_retail_customer", False),
+        help="A person who buys from the shops or the online store.",
+    )
+    membership_number = fields.Char(copy=False, readonly=True, index=True)
+    membership_tier_id = fields.Many2one(
+        "crm.membership.tier", string="Membership Tier", ondelete="restrict", index=True
+    )
+    enrolment_date = fields.Date(copy=False)
+    retail_channel = fields.Selection(
+        [("store", "In Store"), ("online", "Online"), ("both", "In Store and Online")],
+        string="Channel",
+        index=True,
+    )
+    preferred_language = fields.Selection(
+        [("en", "English"), ("zh_HK", "Traditional Chinese")],
+        default="zh_HK",
+    )
+    preferred_contact_channel = fields.Selection(
+        [
+            ("email", "Email"),
+            ("sms", "SMS"),
+            ("phone", "Phone Call"),
+            ("whatsapp", "WhatsApp"),
+            ("post", "Post"),
+        ]
+    )
+    district_id = fields.Many2one(
+        "crm.hk.district", string="District", ondelete="restrict", index=True
+    )
+    residency = fields.Selection(
+        [("resident", "Hong Kong Resident"), ("visitor", "Visitor")],
+        default="resident",
+    )
+    birthday_day = fields.Integer(string="Birthday (Day)")
+    birthday_month = fields.Integer(string="Birthday (Month)")
+    birthday_year = fields.Integer(
+        string="Birth Year", help="Optional: many customers give only day and month."
+    )
+    interest_ids = fields.Many2many("crm.retail.interest", string="Interests")
+    preferred_categ_ids = fields.Many2many(
+        "product.category",
+        "res_partner_preferred_categ_rel",
+        "partner_id",
+        "categ_id",
+        string="Preferred Product Categories",
+    )
+    online_account = fields.Char(
+        string="Online Account", copy=False, help="Login of the customer on the online store."
+    )
+    last_online_visit = fields.Datetime()
+
+    _sql_constraints = [
+        (
+            "membership_number_uniq",
+            "unique(membership_number)",
+            "This membership number is already used by another customer.",
+        ),
+    ]
+
+    @api.constrains("membership_number")
+    def _check_membership_number_unique(self):
+        numbers = [n for n in self.mapped("membership_number") if n]
+        if not numbers:
+            return
+        clashes = self.sudo().with_context(active_test=False)._read_group(
+            [("membership_number", "in", numbers)], ["membership_number"], ["__count"]
+        )
+        duplicated = [number for number, count in clashes if count > 1]
+        if duplicated:
+            raise ValidationError(
+                _(
+                    "Membership number %(numbers)s is already used by another customer.",
+                    numbers=", ".join(duplicated),
+                )
+            )
+
+    @api.constrains("birthday_day", "birthday_month", "birthday_year")
+    def _check_birthday(self):
+        this_year = fields.Date.context_today(self).year
+        for partner in self:
+            error = self._birthday_error(
+                partner.birthday_day, partner.birthday_month, partner.birthday_year, this_year
+            )
+            if error:
+                raise ValidationError(
+                    _("Impossible birthday for %(name)s: %(error)s", name=partner.name, error=error)
+                )
+
+    @staticmethod
+    def _birthday_error(day, month, year, this_year):
+        """Return why a (day, month, year) birthday is impossible, or None."""
+        if not (day or month or year):
+            return None
+        if bool(day) != bool(month):
+            return _("day and month go together")
+        if not 1 <= month <= 12:
+            return _("the month must be between 1 and 12")
+        if year and not 1900 <= year <= this_year:
+            return _("the year must be between 1900 and %(year)s", year=this_year)
+        # without a year, 29 February is possible (a leap year is assumed)
+        max_day = calendar.monthrange(year or 2000, month)[1]
+        if not 1 <= day <= max_day:
+            return _("there is no day %(day)s in month %(month)s", day=day, month=month)
+        return None
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_district_values(vals_list)
+        for vals in vals_list:
+            if vals.get("membership_number") and not vals.get("enrolment_date"):
+                vals["enrolment_date"] = fields.Date.context_today(self)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_district_values([vals])
+        return super().write(vals)
+
+    @api.model
+    def _check_district_values(self, vals_list):
+        """Unknown districts get a clear error instead of a database error."""
+        ids = {vals["district_id"] for vals in vals_list if vals.get("district_id")}
+        if not ids:
+            return
+        if not all(isinstance(i, int) for i in ids):
+            raise ValidationError(_("The district must be given by its id."))
+        known = self.env["crm.hk.district"].sudo().browse(ids).exists()
+        if len(known) != len(ids):
+            raise ValidationError(
+                _("Unknown district: %(ids)s", ids=sorted(ids - set(known.ids)))
+            )
+
+    def action_enrol(self):
+        """Enrol the customers in the membership programme."""
+        to_enrol = self.filtered(lambda p: not p.membership_number)
+        if any(p.is_company for p in to_enrol):
+            raise UserError(_("Only individuals can be enrolled as members."))
+        today = fields.Date.context_today(self)
+        sequence = self.env["ir.sequence"]
+        for partner in to_enrol:
+            partner.write(
+                {
+                    "membership_number": sequence.next_by_code(MEMBERSHIP_SEQUENCE),
+                    "enrolment_date": partner.enrolment_date or today,
+                    "is_retail_customer": True,
+                    "membership_tier_id": partner.membership_tier_id.id
+                    or self._default_membership_tier().id,
+                }
+            )
+        return True
+
+    @api.model
+    def _default_membership_tier(self):
+        return self.env["crm.membership.tier"].search([], limit=1)
+
+    def _get_birthday_date(self, year):
+        """The birthday in ``year`` (28 February for 29 February in other years)."""
+        self.ensure_one()
+        if not (self.birthday_day and self.birthday_month):
+            return None
+        day = min(self.birthday_day, calendar.monthrange(year, self.birthday_month)[1])
+        return datetime.date(year, self.birthday_month, day)

@@ -1,0 +1,27 @@
+# Shared by the setup scripts: paths and the rendered Odoo configuration.
+# shellcheck shell=bash
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ODOO_SRC="${ODOO_SRC:-/opt/odoo/18.0}"
+VENV="$REPO/.venv"
+PY="$VENV/bin/python"
+CONF="$REPO/.odoo-effective.conf"
+MODULES="crm_privacy_pdpo,crm_retail_compile,crm_jewellery_ext"
+
+# Write .odoo-effective.conf: odoo.conf plus the secrets and local paths.
+render_conf() {
+  local db_user db_pass admin_pass
+  db_user="${PGUSER:-$(id -un)}"
+  db_pass="${PGPASSWORD:-$(cat "$REPO/.odoo-db-password")}"
+  admin_pass="${ODOO_ADMIN_PASSWD:-$(cat "$REPO/.odoo-admin-passwd")}"
+  (umask 077
+   sed -e "s#^addons_path = .*#addons_path = $REPO,$ODOO_SRC/odoo/addons#" \
+       -e "s#^data_dir = .*#data_dir = $REPO/.odoo-data#" \
+       "$REPO/odoo.conf" > "$CONF"
+   {
+     echo "db_user = $db_user"
+     echo "db_password = $db_pass"
+     echo "admin_passwd = $admin_pass"
+   } >> "$CONF")
+}
+
+odoo_bin() { "$PY" -m odoo -c "$CONF" "$@"; }
