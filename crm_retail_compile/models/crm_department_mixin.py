@@ -40,9 +40,7 @@ class CrmDepartmentMixin(models.AbstractModel):
                         "name": f"{model.name}: own department",
                         "model_id": model.id,
                         "domain_force": DEPARTMENT_RULE_ANALYST.format(field=field_name),
-                        "groups": [
-                            (6, 0, ref("crm_retail_compile.group_department_analyst").ids)
-                        ],
+                        "groups": [(6, 0, ref("crm_retail_compile.group_department_analyst").ids)],
                     },
                 },
                 {

@@ -19,9 +19,7 @@ class ResPartner(models.Model):
         help="A person who buys from the shops or the online store.",
     )
     membership_number = fields.Char(copy=False, readonly=True, index=True)
-    membership_tier_id = fields.Many2one(
-        "crm.membership.tier", string="Membership Tier", ondelete="restrict", index=True
-    )
+    membership_tier_id = fields.Many2one("crm.membership.tier", ondelete="restrict", index=True)
     enrolment_date = fields.Date(copy=False)
     retail_channel = fields.Selection(
         [("store", "In Store"), ("online", "Online"), ("both", "In Store and Online")],
@@ -41,9 +39,7 @@ class ResPartner(models.Model):
             ("post", "Post"),
         ]
     )
-    district_id = fields.Many2one(
-        "crm.hk.district", string="District", ondelete="restrict", index=True
-    )
+    district_id = fields.Many2one("crm.hk.district", ondelete="restrict", index=True)
     residency = fields.Selection(
         [("resident", "Hong Kong Resident"), ("visitor", "Visitor")],
         default="resident",
@@ -61,9 +57,7 @@ class ResPartner(models.Model):
         "categ_id",
         string="Preferred Product Categories",
     )
-    online_account = fields.Char(
-        string="Online Account", copy=False, help="Login of the customer on the online store."
-    )
+    online_account = fields.Char(copy=False, help="Login of the customer on the online store.")
     last_online_visit = fields.Datetime()
 
     _sql_constraints = [
@@ -74,20 +68,27 @@ class ResPartner(models.Model):
         ),
     ]
 
-    @api.constrains("membership_number")
-    def _check_membership_number_unique(self):
-        numbers = [n for n in self.mapped("membership_number") if n]
+    def _check_membership_numbers(self, vals_list):
+        """Refuse membership numbers that another customer already has.
+
+        Runs before the write: the unique index stays the last line of
+        defence, but users get a clear message instead of a database error.
+        """
+        numbers = [vals["membership_number"] for vals in vals_list if vals.get("membership_number")]
         if not numbers:
             return
-        clashes = self.sudo().with_context(active_test=False)._read_group(
-            [("membership_number", "in", numbers)], ["membership_number"], ["__count"]
+        if len(set(numbers)) != len(numbers) or (len(self) > 1 and len(vals_list) == 1):
+            raise ValidationError(_("Each customer needs a membership number of their own."))
+        taken = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("membership_number", "in", numbers), ("id", "not in", self.ids)])
         )
-        duplicated = [number for number, count in clashes if count > 1]
-        if duplicated:
+        if taken:
             raise ValidationError(
                 _(
                     "Membership number %(numbers)s is already used by another customer.",
-                    numbers=", ".join(duplicated),
+                    numbers=", ".join(taken.mapped("membership_number")),
                 )
             )
 
@@ -103,8 +104,8 @@ class ResPartner(models.Model):
                     _("Impossible birthday for %(name)s: %(error)s", name=partner.name, error=error)
                 )
 
-    @staticmethod
-    def _birthday_error(day, month, year, this_year):
+    @api.model
+    def _birthday_error(self, day, month, year, this_year):
         """Return why a (day, month, year) birthday is impossible, or None."""
         if not (day or month or year):
             return None
@@ -123,6 +124,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_district_values(vals_list)
+        self.browse()._check_membership_numbers(vals_list)
         for vals in vals_list:
             if vals.get("membership_number") and not vals.get("enrolment_date"):
                 vals["enrolment_date"] = fields.Date.context_today(self)
@@ -130,6 +132,7 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._check_district_values([vals])
+        self._check_membership_numbers([vals])
         return super().write(vals)
 
     @api.model
@@ -142,9 +145,7 @@ class ResPartner(models.Model):
             raise ValidationError(_("The district must be given by its id."))
         known = self.env["crm.hk.district"].sudo().browse(ids).exists()
         if len(known) != len(ids):
-            raise ValidationError(
-                _("Unknown district: %(ids)s", ids=sorted(ids - set(known.ids)))
-            )
+            raise ValidationError(_("Unknown district: %(ids)s", ids=sorted(ids - set(known.ids))))
 
     def action_enrol(self):
         """Enrol the customers in the membership programme."""

@@ -28,9 +28,7 @@ class ResUsers(models.Model):
         string="Default Branch",
         help="Branch given to the customers, leads and orders this user creates.",
     )
-    retail_department_id = fields.Many2one(
-        "crm.retail.department", string="Department", index=True
-    )
+    retail_department_id = fields.Many2one("crm.retail.department", string="Department", index=True)
     retail_branch_scoped = fields.Boolean(
         compute="_compute_retail_branch_scoped",
         help="Technical: the user's access is limited to the allowed branches.",
@@ -39,9 +37,9 @@ class ResUsers(models.Model):
     @api.depends("groups_id")
     def _compute_retail_branch_scoped(self):
         for user in self:
-            user.retail_branch_scoped = any(
-                user.has_group(g) for g in SCOPED_GROUPS
-            ) and not any(user.has_group(g) for g in UNSCOPED_GROUPS)
+            user.retail_branch_scoped = any(user.has_group(g) for g in SCOPED_GROUPS) and not any(
+                user.has_group(g) for g in UNSCOPED_GROUPS
+            )
 
     @api.constrains("retail_branch_id", "retail_branch_ids")
     def _check_retail_default_branch(self):

@@ -1,0 +1,96 @@
+from odoo.tests.common import TransactionCase, new_test_user
+
+
+class RetailCommon(TransactionCase):
+    """Two branches, one user per role, and customers, leads and orders in
+    each branch. Built without demo data."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        Branch = cls.env["crm.retail.branch"]
+        cls.branch_a = Branch.create({"code": "TA", "name": "Test A", "name_zh": "測試甲"})
+        cls.branch_b = Branch.create({"code": "TB", "name": "Test B", "name_zh": "測試乙"})
+        cls.district = cls.env.ref("crm_retail_compile.district_cw")
+        cls.dept_marketing = cls.env.ref("crm_retail_compile.department_marketing")
+
+        def user(login, groups, branches=None, default=None, department=None):
+            u = new_test_user(cls.env, login=login, groups=groups, name=login.title())
+            vals = {}
+            if branches:
+                vals["retail_branch_ids"] = [(6, 0, branches.ids)]
+            if default:
+                vals["retail_branch_id"] = default.id
+            if department:
+                vals["retail_department_id"] = department.id
+            if vals:
+                u.write(vals)
+            return u
+
+        staff = "crm_retail_compile.group_branch_staff"
+        cls.staff_a = user("t_staff_a", staff, cls.branch_a, cls.branch_a)
+        cls.staff_a2 = user("t_staff_a2", staff, cls.branch_a, cls.branch_a)
+        cls.staff_b = user("t_staff_b", staff, cls.branch_b, cls.branch_b)
+        cls.manager_a = user(
+            "t_manager_a", "crm_retail_compile.group_branch_manager", cls.branch_a, cls.branch_a
+        )
+        cls.analyst = user(
+            "t_analyst",
+            "crm_retail_compile.group_department_analyst",
+            cls.branch_a,
+            department=cls.dept_marketing,
+        )
+        cls.retail_admin = user("t_retail_admin", "crm_retail_compile.group_retail_admin")
+        cls.privacy_officer = user("t_privacy", "crm_privacy_pdpo.group_privacy_officer")
+        cls.internal = user("t_internal", "base.group_user,sales_team.group_sale_salesman")
+
+        Partner = cls.env["res.partner"]
+        cls.cust_a = Partner.create(
+            {"name": "Customer A", "is_retail_customer": True, "retail_branch_id": cls.branch_a.id}
+        )
+        cls.cust_a2 = Partner.create(
+            {"name": "Customer A2", "is_retail_customer": True, "retail_branch_id": cls.branch_a.id}
+        )
+        cls.cust_b = Partner.create(
+            {"name": "Customer B", "is_retail_customer": True, "retail_branch_id": cls.branch_b.id}
+        )
+        cls.vendor = Partner.create({"name": "Gold Supplier Ltd", "is_company": True})
+
+        Lead = cls.env["crm.lead"]
+        cls.lead_a_own = Lead.create(
+            {"name": "A own", "user_id": cls.staff_a.id, "retail_branch_id": cls.branch_a.id}
+        )
+        cls.lead_a_other = Lead.create(
+            {"name": "A other", "user_id": cls.staff_a2.id, "retail_branch_id": cls.branch_a.id}
+        )
+        cls.lead_a_free = Lead.create(
+            {"name": "A free", "user_id": False, "retail_branch_id": cls.branch_a.id}
+        )
+        cls.lead_b = Lead.create(
+            {"name": "B", "user_id": cls.staff_b.id, "retail_branch_id": cls.branch_b.id}
+        )
+
+        cls.product = cls.env["product.product"].create(
+            {"name": "18K Gold Ring", "list_price": 5000.0, "standard_price": 3000.0}
+        )
+        Order = cls.env["sale.order"]
+
+        def order(partner, salesman, branch):
+            return Order.create(
+                {
+                    "partner_id": partner.id,
+                    "user_id": salesman.id,
+                    "retail_branch_id": branch.id,
+                    "order_line": [(0, 0, {"product_id": cls.product.id, "product_uom_qty": 1})],
+                }
+            )
+
+        cls.order_a_own = order(cls.cust_a, cls.staff_a, cls.branch_a)
+        cls.order_a_other = order(cls.cust_a2, cls.staff_a2, cls.branch_a)
+        cls.order_b = order(cls.cust_b, cls.staff_b, cls.branch_b)
+        cls.all_customers = cls.cust_a | cls.cust_a2 | cls.cust_b
+
+    def visible(self, user, records):
+        """The subset of ``records`` that ``user`` can see."""
+        return records.with_user(user).search([("id", "in", records.ids)])

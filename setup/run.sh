@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Create or update the demo database and serve Odoo on http://localhost:8069.
+#   ./setup/run.sh                 install/update, generate demo data, serve
+#   CRM_DB=name ./setup/run.sh     another database (default crm_retail)
+#   SERVE=0 ./setup/run.sh         prepare the database only
+# Generator size: GEN_ARGS="--customers 2000 --lines 20000 --months 24"
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+./setup/install.sh
+# shellcheck source=setup/common.sh
+. setup/common.sh
+render_conf
+DB="${CRM_DB:-crm_retail}"
+PORT="${HTTP_PORT:-8069}"
+export PGPASSWORD="${PGPASSWORD:-$(cat "$REPO/.odoo-db-password")}"
+
+if psql -h localhost -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
+  echo "[run] updating the suite in database $DB"
+  odoo_bin -d "$DB" -u "$MODULES" --stop-after-init --log-level=warn --max-cron-threads=0
+else
+  echo "[run] creating database $DB with the suite and demo data"
+  odoo_bin -d "$DB" -i "$MODULES" --stop-after-init --log-level=warn --max-cron-threads=0 \
+    --load-language=zh_HK
+fi
+
+if ! psql -h localhost -d "$DB" -tAc "SELECT 1 FROM res_users WHERE login = 'sales.cen.1'" | grep -q 1; then
+  echo "[run] generating the demo dataset"
+  # shellcheck disable=SC2086
+  "$PY" setup/generate_data.py --db "$DB" --config "$CONF" ${GEN_ARGS:-}
+fi
+
+cat <<MSG
+
+Retail CRM demo database "$DB" is ready: http://localhost:$PORT
+Demo logins (password = login):
+  admin              Odoo administrator (password: admin)
+  retail.admin       Retail CRM administrator, all branches
+  privacy.officer    Privacy officer (PDPO), all branches
+  manager.central    Branch manager, Central
+  staff.central      Branch staff, Central
+  staff.mongkok      Branch staff, Mong Kok
+  analyst.marketing  Department analyst, Marketing
+  analyst.finance    Department analyst, Finance
+XML-RPC: http://localhost:$PORT/xmlrpc/2/common and /xmlrpc/2/object, database "$DB".
+MSG
+
+if [ "${SERVE:-1}" = "1" ]; then
+  exec "$PY" -m odoo -c "$CONF" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT"
+fi

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Run the whole test suite on a fresh throwaway database:
+#   install -> create DB with the three modules -> lint -> pytest -> drop DB.
+# Exits non-zero on any failure; the last line is pytest's summary.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+./setup/install.sh || exit 2
+# shellcheck source=setup/common.sh
+. setup/common.sh
+render_conf
+
+DB="${TEST_DB:-crm_retail_test_$$}"
+cleanup() { dropdb --if-exists -h localhost "$DB" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+export PGPASSWORD="${PGPASSWORD:-$(cat "$REPO/.odoo-db-password")}"
+
+echo "[test] creating database $DB with $MODULES (demo data included)"
+start=$(date +%s)
+if ! odoo_bin -d "$DB" -i "$MODULES" --stop-after-init --log-level=warn \
+      --max-cron-threads=0 > "$REPO/.odoo-test-install.log" 2>&1; then
+  tail -50 "$REPO/.odoo-test-install.log"
+  echo "[test] module installation failed"; echo "0 passed, 1 failed"; exit 1
+fi
+if grep -E " (ERROR|CRITICAL) " "$REPO/.odoo-test-install.log"; then
+  echo "[test] errors while installing the modules"; echo "0 passed, 1 failed"; exit 1
+fi
+echo "[test] installed in $(( $(date +%s) - start ))s"
+
+lint_rc=0
+./setup/lint.sh || lint_rc=1
+
+"$VENV/bin/pytest" -p no:cacheprovider --odoo-database="$DB" --odoo-config="$CONF" \
+  --odoo-log-level=warn -q -o addopts="" \
+  crm_privacy_pdpo crm_retail_compile crm_jewellery_ext tests "$@"
+test_rc=$?
+if [ "$test_rc" -eq 5 ]; then test_rc=1; fi  # no test collected is a failure
+if [ "$lint_rc" -ne 0 ]; then
+  echo "[test] lint failed (see above)" >&2
+fi
+[ "$test_rc" -eq 0 ] && [ "$lint_rc" -eq 0 ]
