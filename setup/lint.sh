@@ -13,6 +13,8 @@ echo "[lint] pylint-odoo (mandatory checks)"
 echo "[lint] oca-checks-odoo-module (XML, CSV, manifest)"
 "$VENV/bin/oca-checks-odoo-module" --no-verbose \
   crm_privacy_pdpo crm_retail_compile crm_jewellery_ext || rc=1
+echo "[lint] oca-checks-po (translations)"
+"$VENV/bin/oca-checks-po" --no-verbose crm_*/i18n/*.po crm_*/i18n/*.pot || rc=1
 echo "[lint] README.rst up to date with readme/"
 "$VENV/bin/python" setup/gen_readme.py --check || rc=1
 [ "$rc" -eq 0 ] && echo "[lint] clean"
