@@ -9,9 +9,8 @@ MODULES="crm_privacy_pdpo,crm_retail_compile,crm_jewellery_ext"
 
 # Write .odoo-effective.conf: odoo.conf plus the secrets and local paths.
 render_conf() {
-  local db_user db_pass admin_pass
+  local db_user admin_pass
   db_user="${PGUSER:-$(id -un)}"
-  db_pass="${PGPASSWORD:-$(cat "$REPO/.odoo-db-password")}"
   admin_pass="${ODOO_ADMIN_PASSWD:-$(cat "$REPO/.odoo-admin-passwd")}"
   (umask 077
    sed -e "s#^addons_path = .*#addons_path = $REPO,$ODOO_SRC/odoo/addons#" \
@@ -19,8 +18,11 @@ render_conf() {
        "$REPO/odoo.conf" > "$CONF"
    {
      echo "db_user = $db_user"
-     echo "db_password = $db_pass"
      echo "admin_passwd = $admin_pass"
+     # a remote or password-protected server: PGHOST/PGPASSWORD override
+     # the local socket with peer authentication
+     if [ -n "${PGHOST:-}" ]; then echo "db_host = $PGHOST"; fi
+     if [ -n "${PGPASSWORD:-}" ]; then echo "db_password = $PGPASSWORD"; fi
    } >> "$CONF")
 }
 

@@ -60,11 +60,8 @@ if ! run_pg "psql -tAc \"SELECT 1 FROM pg_roles WHERE rolname='$DB_USER'\"" | gr
   log "creating database role $DB_USER"
   run_pg "createuser --createdb --superuser '$DB_USER'"
 fi
-# Odoo connects over TCP to localhost: make sure the role has a password.
-if [ ! -f "$REPO/.odoo-db-password" ]; then
-  (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(24))' > "$REPO/.odoo-db-password")
-fi
-run_pg "psql -qc \"ALTER ROLE \\\"$DB_USER\\\" WITH PASSWORD '$(cat "$REPO/.odoo-db-password")'\""
+# Odoo connects to the local server over its Unix socket with peer
+# authentication (the role is named after this OS user): no password is kept.
 if [ ! -f "$REPO/.odoo-admin-passwd" ]; then
   (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(24))' > "$REPO/.odoo-admin-passwd")
 fi
@@ -94,8 +91,10 @@ want="$(cat "$REPO/requirements.txt" "$0" | sha256sum | cut -c1-16) $ODOO_SRC"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ] \
    || ! "$VENV/bin/python" -c 'import odoo, pytest_odoo' 2>/dev/null; then
   log "installing Odoo (editable) and Python requirements into .venv"
-  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e "$ODOO_SRC"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REPO/requirements.txt"
+  pip_quiet() { "$VENV/bin/pip" install -q --disable-pip-version-check "$@" 2>&1 \
+      | { grep -v "^WARNING: Location" || true; }; return "${PIPESTATUS[0]}"; }
+  pip_quiet --no-deps -e "$ODOO_SRC"
+  pip_quiet -r "$REPO/requirements.txt"
   echo "$want" > "$STAMP"
 fi
 log "ready: Odoo $("$VENV/bin/python" -c 'import odoo.release as r; print(r.version)') at $ODOO_SRC"

@@ -12,9 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 render_conf
 DB="${CRM_DB:-crm_retail}"
 PORT="${HTTP_PORT:-8069}"
-export PGPASSWORD="${PGPASSWORD:-$(cat "$REPO/.odoo-db-password")}"
 
-if psql -h localhost -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
+if psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
   echo "[run] updating the suite in database $DB"
   odoo_bin -d "$DB" -u "$MODULES" --stop-after-init --log-level=warn --max-cron-threads=0
 else
@@ -23,7 +22,7 @@ else
     --load-language=zh_HK
 fi
 
-if ! psql -h localhost -d "$DB" -tAc "SELECT 1 FROM res_users WHERE login = 'sales.cen.1'" | grep -q 1; then
+if ! psql -d "$DB" -tAc "SELECT 1 FROM res_users WHERE login = 'sales.cen.1'" | grep -q 1; then
   echo "[run] generating the demo dataset"
   # shellcheck disable=SC2086
   "$PY" setup/generate_data.py --db "$DB" --config "$CONF" ${GEN_ARGS:-}
