@@ -1,0 +1,3 @@
+from . import crm_privacy_retention_dryrun
+from . import crm_privacy_retention_dryrun_line
+from . import crm_privacy_call_list_wizard
