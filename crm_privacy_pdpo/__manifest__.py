@@ -13,6 +13,7 @@
         "mass_mailing_sms",
         "privacy_lookup",
         "portal",
+        "auto_backup",
     ],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
@@ -25,6 +26,7 @@
         "data/crm_privacy_retention_policy_data.xml",
         "data/crm_privacy_pics_data.xml",
         "data/ir_cron_data.xml",
+        "data/db_backup_data.xml",
         "report/crm_privacy_request_report.xml",
         "views/crm_privacy_pdpo_menus.xml",
         "views/crm_privacy_consent_views.xml",

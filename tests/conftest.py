@@ -5,6 +5,7 @@ local port, in its own process, exactly as a production client sees it.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,10 +26,11 @@ def _free_port():
 
 
 class OdooServer:
-    def __init__(self, db, config, port):
+    def __init__(self, db, config, port, env=None):
         self.db, self.config, self.port = db, config, port
         self.url = f"http://127.0.0.1:{port}"
         self.proc = None
+        self.env = env
 
     def start(self, timeout=120):
         log = open(ROOT / f".odoo-test-server-{self.port}.log", "wb")  # noqa: SIM115
@@ -50,6 +53,7 @@ class OdooServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
+            env={**os.environ, **self.env} if self.env else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -70,6 +74,37 @@ class OdooServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
+    def kill(self, after_kill=None, backend_timeout=30):
+        """Crash the server (SIGKILL, no cleanup) and wait until PostgreSQL
+        has ended its connections and rolled back its open transactions.
+
+        A backend busy with a long statement only notices its client is gone
+        when the statement ends; after ``backend_timeout`` seconds it is
+        terminated, as a restarted machine would do."""
+        pid = self.proc.pid
+        os.kill(pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+        if after_kill:
+            after_kill()
+        app = f"odoo-{pid}"
+        deadline = time.monotonic() + backend_timeout
+        while pg_scalar(
+            "postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", app
+        ):
+            if time.monotonic() > deadline:
+                pg_scalar(
+                    "postgres",
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = %s",
+                    app,
+                )
+                deadline = time.monotonic() + backend_timeout
+            time.sleep(0.2)
+
+    def restart(self):
+        """Start the server again on the same database and port."""
+        return self.start()
+
     def common(self):
         return xmlrpc.client.ServerProxy(f"{self.url}/xmlrpc/2/common", allow_none=True)
 
@@ -78,6 +113,19 @@ class OdooServer:
         if not uid:
             raise PermissionError(f"login failed for {login}")
         return RpcClient(self, uid, password)
+
+
+def pg_scalar(db, query, *params):
+    """One value from a query on ``db`` (local socket, autocommit)."""
+
+    conn = psycopg2.connect(dbname=db)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cr:
+            cr.execute(query, params)
+            return cr.fetchone()[0]
+    finally:
+        conn.close()
 
 
 class RpcClient:

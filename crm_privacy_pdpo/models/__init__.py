@@ -24,3 +24,4 @@ from . import mailing_mailing
 from . import mail_blacklist
 from . import phone_blacklist
 from . import ir_actions_report
+from . import db_backup

@@ -8,6 +8,11 @@ BRANCH_RULE_DOMAIN = (
     "[(1, '=', 1)] if not user.retail_branch_scoped else "
     "['|', ('{field}', '=', False), ('{field}', 'in', user.retail_branch_ids.ids)]"
 )
+# Figures (events, profit) without a branch belong to no branch's staff.
+BRANCH_RULE_DOMAIN_STRICT = (
+    "[(1, '=', 1)] if not user.retail_branch_scoped else "
+    "[('{field}', 'in', user.retail_branch_ids.ids)]"
+)
 
 
 class CrmBranchMixin(models.AbstractModel):
@@ -57,12 +62,13 @@ class CrmBranchMixin(models.AbstractModel):
                 vals["retail_branch_id"] = branches[vals[partner_field]]
 
     @api.model
-    def _install_branch_rule(self, module, model_name, field_name="retail_branch_id"):
+    def _install_branch_rule(self, module, model_name, field_name="retail_branch_id", strict=False):
         """Create or update the global branch rule of ``model_name``.
 
         Called from module data, so the rule gets the xml id
         ``<module>.<model>_rule_branch`` and is removed when the module is
-        uninstalled, like a rule declared in XML.
+        uninstalled, like a rule declared in XML. ``strict``: records without
+        a branch are hidden from branch-scoped users too.
         """
         model = self.env["ir.model"]._get(model_name)
         xml_id = "{}.{}_rule_branch".format(module, model_name.replace(".", "_"))
@@ -74,7 +80,9 @@ class CrmBranchMixin(models.AbstractModel):
                     "values": {
                         "name": f"{model.name}: allowed branches",
                         "model_id": model.id,
-                        "domain_force": BRANCH_RULE_DOMAIN.format(field=field_name),
+                        "domain_force": (
+                            BRANCH_RULE_DOMAIN_STRICT if strict else BRANCH_RULE_DOMAIN
+                        ).format(field=field_name),
                         "groups": [(6, 0, [])],
                     },
                 }

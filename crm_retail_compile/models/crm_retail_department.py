@@ -23,6 +23,18 @@ class CrmRetailDepartment(models.Model):
         default="other",
     )
     name = fields.Char(required=True, translate=True)
+    clearance = fields.Selection(
+        [
+            ("public", "Public"),
+            ("internal", "Internal"),
+            ("confidential", "Confidential"),
+            ("restricted", "Restricted"),
+        ],
+        required=True,
+        default="internal",
+        help="Most sensitive personal data (per the privacy classification) the department's "
+        "reports may contain. Below Confidential, customer-level rows are pseudonymised.",
+    )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     member_ids = fields.One2many("res.users", "retail_department_id", string="Members")

@@ -34,10 +34,15 @@ class ResUsers(models.Model):
         help="Technical: the user's access is limited to the allowed branches.",
     )
 
-    @api.depends("groups_id")
+    @api.depends("groups_id", "retail_branch_ids")
     def _compute_retail_branch_scoped(self):
         for user in self:
-            user.retail_branch_scoped = any(user.has_group(g) for g in SCOPED_GROUPS) and not any(
+            scoped = any(user.has_group(g) for g in SCOPED_GROUPS) or (
+                # integration users are limited to branches when given some
+                user.has_group("crm_retail_compile.group_integration")
+                and bool(user.retail_branch_ids)
+            )
+            user.retail_branch_scoped = scoped and not any(
                 user.has_group(g) for g in UNSCOPED_GROUPS
             )
 

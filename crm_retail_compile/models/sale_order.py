@@ -10,4 +10,20 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._retail_branch_from_partner(vals_list)
-        return super().create(vals_list)
+        orders = super().create(vals_list)
+        if any(order.state != "draft" for order in orders):
+            self._sync_sales_events(orders)
+        return orders
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "state" in vals or ("order_line" in vals and any(o.state == "sale" for o in self)):
+            self._sync_sales_events(self)
+        return res
+
+    @api.model
+    def _sync_sales_events(self, orders):
+        """Record the cycle steps of ``orders`` (sent, confirmed, changed,
+        cancelled) in the permanent sales record."""
+        if orders:
+            self.env["crm.sales.event"].sudo()._sync_order_events(order_ids=orders.ids)

@@ -1,0 +1,103 @@
+"""RFM scores, named segments and age bands.
+
+Scores are tie-aware quintiles: with the customers ranked in ascending order
+of the "better" direction (RANK(): equal values share the lowest rank),
+
+    score = 1 + floor(5 * (rank - 1) / n)
+
+so every score covers a fifth of the ranks, equal values always get the same
+score, and a value shared by most customers gets the low score of its first
+rank. For n distinct values divisible by 5 this is exactly NTILE(5). The
+database refresh computes the same expression with ``RANK() OVER`` in SQL.
+
+* Recency: days since the last purchase; fewer days is better (5 = most
+  recent).
+* Frequency: purchase days in the scoring window; more is better.
+* Monetary: net untaxed revenue in the scoring window; more is better.
+
+Segments (a common mapping on the recency score R and the mean of the
+frequency and monetary scores FM = (F + M) / 2), checked in this order:
+
+=============  ==========================================================
+champions      R >= 4 and FM >= 4: bought recently, often and a lot
+new            R >= 4 and exactly one purchase: first purchase recently
+loyal          R >= 3 and FM >= 3: buy regularly and spend well
+potential      R >= 3 (and FM < 3): recent, can grow into loyal customers
+at_risk        R <= 2 and FM >= 3: were good customers, not seen for long
+hibernating    R == 2 (and FM < 3): low value, not seen for a while
+lost           R == 1 (and FM < 3): lowest recency, low value
+=============  ==========================================================
+"""
+
+import numpy as np
+from scipy.stats import rankdata
+
+SEGMENTS = [
+    ("champions", "Champions"),
+    ("loyal", "Loyal"),
+    ("potential", "Potential Loyalists"),
+    ("new", "New Customers"),
+    ("at_risk", "At Risk"),
+    ("hibernating", "Hibernating"),
+    ("lost", "Lost"),
+]
+
+AGE_BANDS = [
+    ("under_25", "Under 25"),
+    ("25_34", "25-34"),
+    ("35_44", "35-44"),
+    ("45_54", "45-54"),
+    ("55_64", "55-64"),
+    ("65_plus", "65 and over"),
+    ("unknown", "Unknown"),
+]
+# lower age bound of each band but the first (and unknown)
+AGE_BAND_EDGES = [25, 35, 45, 55, 65]
+
+
+def quintile_scores(values, higher_is_better=True):
+    """Tie-aware quintile scores 1-5 of ``values`` (see the module docstring)."""
+    values = np.asarray(values, dtype=float)
+    n = values.shape[0]
+    if not n:
+        return np.zeros(0, dtype=int)
+    ranked = values if higher_is_better else -values
+    rank = rankdata(ranked, method="min")
+    return (1 + np.floor(5 * (rank - 1) / n)).astype(int)
+
+
+def segment(r, f, m, frequency):
+    """Segment code of each customer from the scores (vectorised)."""
+    r, f, m, frequency = (np.asarray(v) for v in (r, f, m, frequency))
+    fm = (f + m) / 2.0
+    conditions = [
+        (r >= 4) & (fm >= 4),
+        (r >= 4) & (frequency == 1),
+        (r >= 3) & (fm >= 3),
+        r >= 3,
+        fm >= 3,
+        r == 2,
+    ]
+    choices = ["champions", "new", "loyal", "potential", "at_risk", "hibernating"]
+    return np.select(conditions, choices, default="lost")
+
+
+def score_customers(recency_days, frequency, monetary):
+    """Scores, the 'RFM' string and the segment of each customer."""
+    r = quintile_scores(recency_days, higher_is_better=False)
+    f = quintile_scores(frequency)
+    m = quintile_scores(monetary)
+    codes = np.char.add(np.char.add(r.astype(str), f.astype(str)), m.astype(str))
+    return r, f, m, codes, segment(r, f, m, frequency)
+
+
+def age_band(birth_year, this_year):
+    """Age band from the birth year (age reached this calendar year)."""
+    if not birth_year:
+        return "unknown"
+    age = this_year - birth_year
+    labels = [code for code, _label in AGE_BANDS[:-1]]
+    for edge, code in zip(AGE_BAND_EDGES, labels, strict=False):
+        if age < edge:
+            return code
+    return labels[-1]

@@ -1,0 +1,478 @@
+"""Report compiler: declarative datasets turned into one set-based SQL query.
+
+This is the thinking part of the department reports, kept apart from the ORM
+the way OCA mis_builder keeps its expression engine apart from its models:
+
+- ``DATASETS`` maps every named dimension and measure of a dataset to a field
+  path of the dataset's model, in one place. An Odoo upgrade that renames a
+  field is fixed here, and templates (data) only ever name dimensions and
+  measures.
+- ``compile_report`` turns a template specification into one ``SQL`` query
+  over a base ``Query`` that the caller obtained from ``Model._search()`` (so
+  the requesting user's record rules and the template's filters are already in
+  its WHERE clause). Field paths are resolved through a callback given by the
+  caller, so this module needs no database and no registry.
+
+Nothing here executes SQL.
+"""
+
+from dataclasses import dataclass, field
+
+from odoo.tools import SQL
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+DETAIL_LEVELS = ("aggregated", "customer")
+SENSITIVITY_ORDER = ("public", "internal", "confidential", "restricted")
+
+
+class ReportSpecError(ValueError):
+    """A template asks for something its dataset does not offer."""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    path: str  # field path on the dataset model, e.g. "partner_id.district_id"
+    label: str
+    kind: str = "many2one"  # many2one | selection | char | date
+
+
+@dataclass(frozen=True)
+class Measure:
+    label: str
+    # aggregate over the dataset: (function, field) or a derived formula over
+    # other measures: ("ratio", numerator, denominator, factor)
+    agg: tuple
+    currency: bool = False
+    percent: bool = False
+
+
+@dataclass(frozen=True)
+class CustomerColumn:
+    path: str  # on res.partner
+    label: str
+
+
+@dataclass
+class Dataset:
+    model: str
+    label: str
+    date_field: str
+    customer_field: str | None
+    dimensions: dict
+    measures: dict
+    base_domain: list = field(default_factory=list)
+    # pre-calculated source (summary table refreshed incrementally)
+    precalc: "Dataset | None" = None
+
+
+_CUSTOMER_DIMS = {
+    "branch": Dimension("retail_branch_id", "Branch"),
+    "district": Dimension("partner_id.district_id", "District"),
+    "tier": Dimension("partner_id.membership_tier_id", "Tier"),
+    "channel": Dimension("partner_id.retail_channel", "Channel", "selection"),
+    "residency": Dimension("partner_id.residency", "Residency", "selection"),
+    "age_band": Dimension("partner_id.age_band", "Age Band", "selection"),
+    "segment": Dimension("partner_id.rfm_segment", "Segment", "selection"),
+}
+
+_MONEY = {
+    "revenue": Measure("Revenue", ("sum", "revenue"), currency=True),
+    "cost": Measure("Cost", ("sum", "cost"), currency=True),
+    "profit": Measure("Profit", ("sum", "margin"), currency=True),
+    "margin_pct": Measure("Margin %", ("ratio", "profit", "revenue", 100), percent=True),
+    "customers": Measure("Customers", ("count_distinct", "partner_id")),
+}
+
+SALES_PROFIT = Dataset(
+    model="crm.customer.profit",
+    label="Customer profit (pre-calculated)",
+    date_field="month",
+    customer_field="partner_id",
+    dimensions={
+        "branch": Dimension("retail_branch_id", "Branch"),
+        "home_branch": Dimension("home_branch_id", "Home Branch"),
+        "district": Dimension("district_id", "District"),
+        "tier": Dimension("membership_tier_id", "Tier"),
+        "channel": Dimension("retail_channel", "Channel", "selection"),
+        "residency": Dimension("residency", "Residency", "selection"),
+        "age_band": Dimension("partner_id.age_band", "Age Band", "selection"),
+        "segment": Dimension("partner_id.rfm_segment", "Segment", "selection"),
+    },
+    measures={
+        "revenue": Measure("Revenue", ("sum", "revenue"), currency=True),
+        "cost": Measure("Cost", ("sum", "cost"), currency=True),
+        "profit": Measure("Profit", ("sum", "profit"), currency=True),
+        "margin_pct": Measure("Margin %", ("ratio", "profit", "revenue", 100), percent=True),
+        "customers": Measure("Customers", ("count_distinct", "partner_id")),
+        "orders": Measure("Orders", ("sum", "order_count")),
+        "returns": Measure("Returns", ("sum", "return_count")),
+        "avg_basket": Measure("Average Basket", ("ratio", "revenue", "orders", 1), currency=True),
+    },
+)
+
+SALES_EVENTS = Dataset(
+    model="crm.sales.event",
+    label="Sales-cycle events",
+    date_field="event_date",
+    customer_field="partner_id",
+    dimensions={
+        **_CUSTOMER_DIMS,
+        "tier": Dimension("membership_tier_id", "Tier"),
+        "salesperson": Dimension("user_id", "Salesperson"),
+        "sales_team": Dimension("team_id", "Sales Team"),
+        "step": Dimension("event_type", "Step", "selection"),
+    },
+    measures={
+        "revenue": Measure("Revenue", ("sum_if_revenue", "revenue"), currency=True),
+        "cost": Measure("Cost", ("sum_if_revenue", "cost"), currency=True),
+        "profit": Measure("Profit", ("sum_if_revenue", "margin"), currency=True),
+        "margin_pct": Measure("Margin %", ("ratio", "profit", "revenue", 100), percent=True),
+        "customers": Measure("Customers", ("count_distinct", "partner_id")),
+        "orders": Measure("Orders", ("net_orders", "event_type")),
+        "avg_basket": Measure("Average Basket", ("ratio", "revenue", "orders", 1), currency=True),
+        "events": Measure("Events", ("count", "id")),
+        "leads": Measure("Leads", ("count_type", "lead_created")),
+        "won": Measure("Won", ("count_type", "won")),
+        "conversion_rate": Measure(
+            "Conversion Rate %", ("ratio", "won", "leads", 100), percent=True
+        ),
+    },
+    precalc=SALES_PROFIT,
+)
+
+ORDER_LINES = Dataset(
+    model="sale.order.line",
+    label="Order lines (confirmed orders)",
+    date_field="order_id.date_order",
+    customer_field="order_partner_id",
+    base_domain=[("state", "=", "sale"), ("display_type", "=", False)],
+    dimensions={
+        "branch": Dimension("retail_branch_id", "Branch"),
+        "product_category": Dimension("product_id.product_tmpl_id.categ_id", "Product Category"),
+        "product": Dimension("product_id", "Product"),
+        "salesperson": Dimension("salesman_id", "Salesperson"),
+        "district": Dimension("order_partner_id.district_id", "District"),
+        "tier": Dimension("order_partner_id.membership_tier_id", "Tier"),
+        "channel": Dimension("order_partner_id.retail_channel", "Channel", "selection"),
+        "age_band": Dimension("order_partner_id.age_band", "Age Band", "selection"),
+        "segment": Dimension("order_partner_id.rfm_segment", "Segment", "selection"),
+    },
+    measures={
+        "revenue": Measure("Revenue", ("sum", "price_subtotal"), currency=True),
+        "profit": Measure("Profit", ("sum", "margin"), currency=True),
+        "cost": Measure("Cost", ("difference", "price_subtotal", "margin"), currency=True),
+        "margin_pct": Measure("Margin %", ("ratio", "profit", "revenue", 100), percent=True),
+        "quantity": Measure("Quantity", ("sum", "product_uom_qty")),
+        "discount_avg": Measure("Average Discount %", ("avg", "discount"), percent=True),
+        "orders": Measure("Orders", ("count_distinct", "order_id")),
+        "customers": Measure("Customers", ("count_distinct", "order_partner_id")),
+        "avg_basket": Measure("Average Basket", ("ratio", "revenue", "orders", 1), currency=True),
+    },
+)
+
+CUSTOMERS = Dataset(
+    model="res.partner",
+    label="Customer profiles",
+    date_field="enrolment_date",
+    customer_field="id",
+    base_domain=[("is_retail_customer", "=", True)],
+    dimensions={
+        "branch": Dimension("retail_branch_id", "Home Branch"),
+        "district": Dimension("district_id", "District"),
+        "tier": Dimension("membership_tier_id", "Tier"),
+        "channel": Dimension("retail_channel", "Channel", "selection"),
+        "residency": Dimension("residency", "Residency", "selection"),
+        "language": Dimension("preferred_language", "Language", "selection"),
+        "age_band": Dimension("age_band", "Age Band", "selection"),
+        "segment": Dimension("rfm_segment", "Segment", "selection"),
+    },
+    measures={
+        "customers": Measure("Customers", ("count", "id")),
+        "members": Measure("Members", ("count_set", "membership_number")),
+        "quality_score": Measure("Data Quality Score", ("avg", "dq_score")),
+    },
+)
+
+LEADS = Dataset(
+    model="crm.lead",
+    label="Leads and opportunities",
+    date_field="create_date",
+    customer_field="partner_id",
+    base_domain=[("active", "in", (True, False))],
+    dimensions={
+        "branch": Dimension("retail_branch_id", "Branch"),
+        "salesperson": Dimension("user_id", "Salesperson"),
+        "sales_team": Dimension("team_id", "Sales Team"),
+        "stage": Dimension("stage_id", "Stage"),
+        "lost_reason": Dimension("lost_reason_id", "Lost Reason"),
+        "district": Dimension("partner_id.district_id", "District"),
+        "tier": Dimension("partner_id.membership_tier_id", "Tier"),
+    },
+    measures={
+        "leads": Measure("Leads", ("count", "id")),
+        "expected_revenue": Measure("Expected Revenue", ("sum", "expected_revenue"), currency=True),
+        "won": Measure("Won", ("count_where", "won_flag")),
+        "conversion_rate": Measure(
+            "Conversion Rate %", ("ratio", "won", "leads", 100), percent=True
+        ),
+    },
+)
+
+DATA_QUALITY = Dataset(
+    model="crm.dq.issue",
+    label="Data-quality issues",
+    date_field="first_seen",
+    customer_field="partner_id",
+    dimensions={
+        "branch": Dimension("retail_branch_id", "Branch"),
+        "rule": Dimension("rule_id", "Rule"),
+        "severity": Dimension("severity", "Severity", "selection"),
+        "state": Dimension("state", "Status", "selection"),
+    },
+    measures={
+        "issues": Measure("Issues", ("count", "id")),
+        "customers": Measure("Customers", ("count_distinct", "partner_id")),
+    },
+)
+
+CONSENTS = Dataset(
+    model="crm.privacy.consent",
+    label="Marketing consents",
+    date_field="consent_date",
+    customer_field="partner_id",
+    dimensions={
+        "purpose": Dimension("purpose_id", "Purpose"),
+        "consent_channel": Dimension("channel", "Channel", "selection"),
+        "kind": Dimension("kind", "Consent or Opt-out", "selection"),
+        "source": Dimension("source", "Source", "selection"),
+        "branch": Dimension("partner_id.retail_branch_id", "Home Branch"),
+    },
+    measures={
+        "records": Measure("Records", ("count", "id")),
+        "customers": Measure("Customers", ("count_distinct", "partner_id")),
+    },
+)
+
+DATASETS = {
+    "sales_events": SALES_EVENTS,
+    "order_lines": ORDER_LINES,
+    "customer_profit": SALES_PROFIT,
+    "customers": CUSTOMERS,
+    "leads": LEADS,
+    "data_quality": DATA_QUALITY,
+    "consents": CONSENTS,
+}
+
+# Customer-level columns: res.partner field paths. Each column is shown only
+# when the privacy classification of its field is within the clearance.
+CUSTOMER_COLUMNS = {
+    "name": CustomerColumn("name", "Customer"),
+    "membership_number": CustomerColumn("membership_number", "Membership No."),
+    "phone": CustomerColumn("phone", "Phone"),
+    "email": CustomerColumn("email", "Email"),
+    "district": CustomerColumn("district_id", "District"),
+    "tier": CustomerColumn("membership_tier_id", "Tier"),
+    "home_branch": CustomerColumn("retail_branch_id", "Home Branch"),
+}
+
+
+def register_dataset(code, dataset):
+    """Later modules (jewellery) add their datasets here."""
+    DATASETS[code] = dataset
+
+
+def sensitivity_allows(level, ceiling):
+    """True when data of sensitivity ``level`` may appear under ``ceiling``."""
+    return SENSITIVITY_ORDER.index(level or "internal") <= SENSITIVITY_ORDER.index(ceiling)
+
+
+@dataclass
+class ReportSpec:
+    dataset: str
+    dimensions: list  # dimension codes, "period" allowed
+    measures: list
+    period: str = "month"
+    detail: str = "aggregated"
+    customer_columns: list = field(default_factory=list)
+    pseudonymise: bool = True
+    precalculated: bool = False
+
+    def validate(self):
+        """Raise ReportSpecError with a clear message when the spec is wrong."""
+        dataset = DATASETS.get(self.dataset)
+        if dataset is None:
+            raise ReportSpecError(f"Unknown dataset {self.dataset!r}")
+        if self.precalculated:
+            if not dataset.precalc:
+                raise ReportSpecError(f"Dataset {self.dataset!r} has no pre-calculated source")
+            dataset = dataset.precalc
+            if self.period in ("day", "week"):
+                raise ReportSpecError("Pre-calculated figures are monthly: choose month or longer")
+        if self.period not in PERIODS:
+            raise ReportSpecError(f"Unknown period {self.period!r}")
+        if self.detail not in DETAIL_LEVELS:
+            raise ReportSpecError(f"Unknown level of detail {self.detail!r}")
+        for dim in self.dimensions:
+            if dim != "period" and dim not in dataset.dimensions:
+                raise ReportSpecError(f"Dataset {self.dataset!r} has no dimension {dim!r}")
+        if not self.measures:
+            raise ReportSpecError("A report needs at least one measure")
+        for measure in self.measures:
+            if measure not in dataset.measures:
+                raise ReportSpecError(f"Dataset {self.dataset!r} has no measure {measure!r}")
+        if self.detail == "customer" and not dataset.customer_field:
+            raise ReportSpecError(f"Dataset {self.dataset!r} has no customer level")
+        for column in self.customer_columns:
+            if column not in CUSTOMER_COLUMNS:
+                raise ReportSpecError(f"Unknown customer column {column!r}")
+        return dataset
+
+
+@dataclass
+class CompiledReport:
+    query: SQL
+    columns: list  # [(code, label, kind)] in the order of the SELECT
+    dataset: Dataset
+
+
+def _aggregate(agg, field_sql, alias_sql, measure_sql):
+    """SQL of one measure. ``field_sql(path)`` gives the SQL of a field path,
+    ``measure_sql(code)`` the SQL of another (already compiled) measure."""
+    kind = agg[0]
+    if kind == "sum":
+        return SQL("COALESCE(SUM(%s), 0)", field_sql(agg[1]))
+    if kind == "avg":
+        return SQL("AVG(%s)", field_sql(agg[1]))
+    if kind == "count":
+        return SQL("COUNT(%s)", field_sql(agg[1]))
+    if kind == "count_distinct":
+        return SQL("COUNT(DISTINCT %s)", field_sql(agg[1]))
+    if kind == "count_set":
+        return SQL("COUNT(%s)", field_sql(agg[1]))
+    if kind == "difference":
+        return SQL(
+            "COALESCE(SUM(%s), 0) - COALESCE(SUM(%s), 0)", field_sql(agg[1]), field_sql(agg[2])
+        )
+    if kind == "sum_if_revenue":
+        return SQL(
+            "COALESCE(SUM(%s) FILTER (WHERE %s), 0)", field_sql(agg[1]), field_sql("is_revenue")
+        )
+    if kind == "count_type":
+        return SQL("COUNT(*) FILTER (WHERE %s = %s)", field_sql("event_type"), agg[1])
+    if kind == "net_orders":
+        return SQL(
+            "COUNT(*) FILTER (WHERE %(t)s = 'order_confirmed') "
+            "- COUNT(*) FILTER (WHERE %(t)s = 'order_cancelled')",
+            t=field_sql("event_type"),
+        )
+    if kind == "count_where":
+        return SQL("COUNT(*) FILTER (WHERE %s)", alias_sql(agg[1]))
+    if kind == "ratio":
+        _kind, num, den, factor = agg
+        return SQL(
+            "ROUND((%s)::numeric * %s / NULLIF((%s)::numeric, 0), 2)",
+            measure_sql(num),
+            factor,
+            measure_sql(den),
+        )
+    raise ReportSpecError(f"Unknown aggregate {kind!r}")
+
+
+def compile_report(
+    spec,
+    query,
+    field_sql,
+    label_sql,
+    special_sql=None,
+    tz="Asia/Hong_Kong",
+    pseudonym_secret=None,
+    allowed_customer_columns=None,
+):
+    """Compile ``spec`` over ``query`` (a Query from ``Model._search``).
+
+    :param field_sql: callable(path) -> SQL of the field path, adding joins to
+        ``query`` as needed (resolved by the ORM adapter)
+    :param label_sql: callable(path) -> (SQL of the readable label, [SQL to
+        group by]): many2one paths group by id and show the record's name,
+        selections show their label
+    :param special_sql: callable(name) -> SQL for dataset-specific flags
+        (e.g. "won_flag" on leads)
+    :param pseudonym_secret: when set, customer rows carry a stable pseudonym
+        instead of the customer's identity
+    :param allowed_customer_columns: the customer columns the clearance allows
+    :return: CompiledReport with one SQL query
+    """
+    dataset = spec.validate()
+    select, group, columns = [], [], []
+
+    for dim in spec.dimensions:
+        if dim == "period":
+            date_sql = field_sql(dataset.date_field)
+            expr = SQL(
+                "date_trunc(%s, timezone(%s, timezone('UTC', %s::timestamp)))::date",
+                spec.period,
+                tz,
+                date_sql,
+            )
+            columns.append(("period", spec.period, "date"))
+            select.append(expr)
+            group.append(expr)
+        else:
+            definition = dataset.dimensions[dim]
+            label, group_by = label_sql(definition.path)
+            columns.append((dim, definition.label, "char"))
+            select.append(label)
+            group.extend(group_by)
+
+    if spec.detail == "customer":
+        customer = field_sql(dataset.customer_field)
+        group.append(customer)
+        if pseudonym_secret is not None:
+            select.append(
+                SQL("'C-' || substr(md5(%s || %s::text), 1, 10)", pseudonym_secret, customer)
+            )
+            columns.append(("customer", "Customer (pseudonymised)", "char"))
+        else:
+            prefix = "" if dataset.customer_field == "id" else f"{dataset.customer_field}."
+            label, group_by = label_sql(f"{prefix}name")
+            select.append(label)
+            group.extend(group_by)
+            columns.append(("customer", "Customer", "char"))
+            allowed = set(allowed_customer_columns or ())
+            for code in spec.customer_columns:
+                if code not in allowed or code == "name":
+                    continue
+                column = CUSTOMER_COLUMNS[code]
+                label, group_by = label_sql(prefix + column.path)
+                select.append(label)
+                group.extend(group_by)
+                columns.append((code, column.label, "char"))
+
+    compiled_measures = {}
+
+    def measure_sql(code):
+        if code not in compiled_measures:
+            definition = dataset.measures[code]
+            compiled_measures[code] = _aggregate(
+                definition.agg, field_sql, special_sql or field_sql, measure_sql
+            )
+        return compiled_measures[code]
+
+    for code in spec.measures:
+        select.append(measure_sql(code))
+        definition = dataset.measures[code]
+        columns.append(
+            (
+                code,
+                definition.label,
+                "percent"
+                if definition.percent
+                else "monetary"
+                if definition.currency
+                else "number",
+            )
+        )
+
+    query.groupby = SQL(", ").join(group) if group else None
+    query.order = SQL(", ").join(group) if group else None
+    return CompiledReport(query=query.select(*select), columns=columns, dataset=dataset)

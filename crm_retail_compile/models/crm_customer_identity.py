@@ -1,0 +1,58 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class CrmCustomerIdentity(models.Model):
+    """Claims of customer identities (membership number, phone, email) made
+    by the integration API.
+
+    Concurrent upserts of the same new customer both claim its keys: the
+    unique key makes the second transaction wait and then fail with a
+    serialization error, which Odoo's RPC layer retries, and the retry finds
+    the customer the first one created. So parallel clients never create
+    duplicates.
+    """
+
+    _name = "crm.customer.identity"
+    _description = "Customer Identity Claim"
+    _log_access = False
+
+    key = fields.Char(required=True, index=True)
+    partner_id = fields.Many2one("res.partner", ondelete="cascade", index=True)
+
+    _sql_constraints = [("key_uniq", "unique(key)", "This identity is already claimed.")]
+
+    def init(self):
+        # phone and email lookups of the API use these expressions; partners
+        # written by SQL imports (the data generator) are found the same way
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                CREATE OR REPLACE FUNCTION crm_phone_key(text) RETURNS text
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                    SELECT CASE WHEN length(d) = 11 AND left(d, 3) = '852'
+                                THEN right(d, 8) ELSE d END
+                      FROM (SELECT regexp_replace(coalesce($1, ''), '\\D', '', 'g') AS d) s
+                $$
+                """
+            )
+        )
+        cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS res_partner_crm_phone_key_idx "
+                "ON res_partner (crm_phone_key(phone)) WHERE phone IS NOT NULL"
+            )
+        )
+        cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS res_partner_crm_mobile_key_idx "
+                "ON res_partner (crm_phone_key(mobile)) WHERE mobile IS NOT NULL"
+            )
+        )
+        cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS res_partner_crm_email_key_idx "
+                "ON res_partner (lower(trim(email))) WHERE email IS NOT NULL"
+            )
+        )

@@ -1,0 +1,212 @@
+"""Customer profit per month and branch, pre-calculated from the sales events.
+
+The table is a materialised aggregate of ``crm.sales.event``. Recording an
+event also queues its (customer, month, branch) cell in
+``crm_customer_profit_dirty``, in the same transaction; a refresh takes the
+queued cells (``DELETE ... RETURNING``, so concurrent refreshes and events
+committed late are never lost) and recomputes exactly those cells from all
+their events. It is incremental, idempotent, and always equal to the events.
+"""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .crm_sales_event import RETURN_TYPES
+
+# advisory lock key: one refresh at a time (the number is arbitrary and stable)
+REFRESH_LOCK = 7_140_318_201
+
+
+class CrmCustomerProfit(models.Model):
+    _name = "crm.customer.profit"
+    _inherit = ["crm.branch.mixin"]
+    _description = "Customer Profit by Month"
+    _order = "month desc, revenue desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
+    month = fields.Date(readonly=True, index=True)
+    retail_branch_id = fields.Many2one(readonly=True)
+    revenue = fields.Monetary(readonly=True)
+    cost = fields.Monetary(readonly=True)
+    profit = fields.Monetary(readonly=True)
+    margin_percent = fields.Float(
+        string="Margin %", readonly=True, aggregator="avg", digits=(16, 2)
+    )
+    order_count = fields.Integer(string="Orders", readonly=True)
+    return_count = fields.Integer(string="Returns", readonly=True)
+    membership_tier_id = fields.Many2one("crm.membership.tier", string="Tier", readonly=True)
+    home_branch_id = fields.Many2one("crm.retail.branch", readonly=True)
+    district_id = fields.Many2one("crm.hk.district", readonly=True)
+    retail_channel = fields.Selection(
+        [("store", "In Store"), ("online", "Online"), ("both", "In Store and Online")],
+        string="Channel",
+        readonly=True,
+    )
+    residency = fields.Selection(
+        [("resident", "Hong Kong Resident"), ("visitor", "Visitor")], readonly=True
+    )
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+
+    _sql_constraints = [
+        (
+            "cell_uniq",
+            "unique(partner_id, month, retail_branch_id, company_id)",
+            "One profit record per customer, month and branch.",
+        ),
+    ]
+
+    def init(self):
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE TABLE IF NOT EXISTS crm_customer_profit_dirty (
+                    partner_id integer NOT NULL,
+                    month date NOT NULL,
+                    retail_branch_id integer,
+                    company_id integer NOT NULL
+                )
+                """
+            )
+        )
+
+    # append-only: users never create, change or delete these (internal code
+    # writes them with SQL), so the ORM methods refuse without calling super
+    @api.model_create_multi
+    def create(self, vals_list):  # pylint: disable=method-required-super
+        raise UserError(_("Profit records are computed from the sales events."))
+
+    def write(self, vals):  # pylint: disable=method-required-super
+        raise UserError(_("Profit records are computed from the sales events."))
+
+    @api.model
+    def _refresh(self, full=False):
+        """Bring the table up to date with the events; returns the number of
+        cells recomputed. ``full`` recomputes everything."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", REFRESH_LOCK))
+        if not cr.fetchone()[0]:
+            return 0  # another transaction is refreshing
+        self.env["crm.sales.event"].flush_model()
+        if full:
+            cr.execute(SQL("DELETE FROM crm_customer_profit_dirty"))
+            cells_source = SQL(
+                """
+                SELECT e.partner_id, date_trunc('month', e.event_date)::date AS month,
+                       e.retail_branch_id, e.company_id
+                  FROM crm_sales_event e
+                 WHERE e.partner_id IS NOT NULL
+                   AND (e.is_revenue OR e.event_type IN %s)
+                """,
+                RETURN_TYPES,
+            )
+        else:
+            cells_source = SQL("SELECT * FROM taken")
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMP TABLE crm_profit_cells ON COMMIT DROP AS
+                WITH taken AS (DELETE FROM crm_customer_profit_dirty RETURNING *)
+                SELECT DISTINCT partner_id, month, retail_branch_id, company_id
+                  FROM (%s) cells
+                """,
+                cells_source,
+            )
+        )
+        if not full:
+            cr.execute(SQL("SELECT 1 FROM crm_profit_cells LIMIT 1"))
+            if not cr.fetchone():
+                cr.execute(SQL("DROP TABLE crm_profit_cells"))
+                return 0
+        if full:
+            cr.execute(SQL("DELETE FROM crm_customer_profit"))
+        else:
+            cr.execute(
+                SQL(
+                    """
+                    DELETE FROM crm_customer_profit p USING crm_profit_cells c
+                     WHERE p.partner_id = c.partner_id AND p.month = c.month
+                       AND p.retail_branch_id IS NOT DISTINCT FROM c.retail_branch_id
+                       AND p.company_id = c.company_id
+                    """
+                )
+            )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_customer_profit (
+                    partner_id, month, retail_branch_id, company_id, currency_id,
+                    revenue, cost, profit, margin_percent, order_count, return_count,
+                    membership_tier_id, home_branch_id, district_id, retail_channel, residency,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT c.partner_id, c.month, c.retail_branch_id, c.company_id,
+                       co.currency_id, a.revenue, a.cost, a.revenue - a.cost,
+                       CASE WHEN a.revenue <> 0
+                            THEN ROUND(100 * (a.revenue - a.cost) / a.revenue, 2) END,
+                       a.orders, a.returns,
+                       rp.membership_tier_id, rp.retail_branch_id, rp.district_id,
+                       rp.retail_channel, rp.residency,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM crm_profit_cells c
+                  JOIN res_company co ON co.id = c.company_id
+                  JOIN res_partner rp ON rp.id = c.partner_id
+                  CROSS JOIN LATERAL (
+                      SELECT COALESCE(SUM(e.revenue) FILTER (WHERE e.is_revenue), 0) AS revenue,
+                             COALESCE(SUM(e.cost) FILTER (WHERE e.is_revenue), 0) AS cost,
+                             COUNT(*) FILTER (WHERE e.event_type = 'order_confirmed')
+                               - COUNT(*) FILTER (WHERE e.event_type = 'order_cancelled')
+                               AS orders,
+                             COUNT(*) FILTER (WHERE e.event_type IN %(returns)s) AS returns
+                        FROM crm_sales_event e
+                       WHERE e.partner_id = c.partner_id
+                         AND e.event_date >= c.month
+                         AND e.event_date < c.month + INTERVAL '1 month'
+                         AND e.retail_branch_id IS NOT DISTINCT FROM c.retail_branch_id
+                         AND e.company_id = c.company_id
+                         AND (e.is_revenue OR e.event_type IN %(returns)s)
+                  ) a
+                """,
+                uid=self.env.uid,
+                returns=RETURN_TYPES,
+            )
+        )
+        cells = cr.rowcount
+        cr.execute(SQL("DROP TABLE crm_profit_cells"))
+        self._refresh_dimensions()
+        self.invalidate_model()
+        return cells
+
+    @api.model
+    def _refresh_dimensions(self):
+        """Customers change tier, district or channel without buying: keep the
+        segment columns of their profit records current (one UPDATE)."""
+        self.env["res.partner"].flush_model(
+            ["membership_tier_id", "retail_branch_id", "district_id", "retail_channel", "residency"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_customer_profit p
+                   SET membership_tier_id = rp.membership_tier_id,
+                       home_branch_id = rp.retail_branch_id,
+                       district_id = rp.district_id,
+                       retail_channel = rp.retail_channel,
+                       residency = rp.residency
+                  FROM res_partner rp
+                 WHERE rp.id = p.partner_id
+                   AND (p.membership_tier_id IS DISTINCT FROM rp.membership_tier_id
+                        OR p.home_branch_id IS DISTINCT FROM rp.retail_branch_id
+                        OR p.district_id IS DISTINCT FROM rp.district_id
+                        OR p.retail_channel IS DISTINCT FROM rp.retail_channel
+                        OR p.residency IS DISTINCT FROM rp.residency)
+                """
+            )
+        )
+
+    @api.model
+    def action_refresh(self):
+        self.check_access("read")
+        self.sudo()._refresh()
+        return True

@@ -1,0 +1,138 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .crm_dq_rule import SEVERITIES
+
+STATES = [("open", "Open"), ("resolved", "Resolved"), ("ignored", "Ignored")]
+
+
+class CrmDqIssue(models.Model):
+    """A record that violates a data-quality rule.
+
+    Issues are created, refreshed and resolved in bulk by ``crm.dq.scan``
+    (set-based SQL); users only open the record, ignore the issue or merge
+    duplicates.
+    """
+
+    _name = "crm.dq.issue"
+    _inherit = ["crm.branch.mixin"]
+    _description = "Data Quality Issue"
+    _order = "last_seen desc, id desc"
+    _rec_name = "rule_id"
+
+    # Few indexes on purpose: a scan inserts or refreshes up to one row per
+    # customer and rule; the partial indexes of init() serve the scan.
+    rule_id = fields.Many2one("crm.dq.rule", required=True, ondelete="cascade")
+    category = fields.Selection(related="rule_id.category", store=True)
+    severity = fields.Selection(SEVERITIES, required=True)
+    res_model = fields.Char(string="Model", required=True, readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Record ID", model_field="res_model", required=True, readonly=True
+    )
+    reference = fields.Reference(
+        selection="_selection_reference", string="Record", compute="_compute_reference"
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", index=True, ondelete="set null", readonly=True
+    )
+    related_partner_id = fields.Many2one(
+        "res.partner",
+        string="Duplicate Of",
+        ondelete="set null",
+        readonly=True,
+        help="For duplicates: the older customer this one duplicates.",
+    )
+    retail_branch_id = fields.Many2one(readonly=True)
+    state = fields.Selection(STATES, required=True, default="open")
+    detail = fields.Char(readonly=True)
+    first_seen = fields.Datetime(readonly=True)
+    last_seen = fields.Datetime(readonly=True)
+    resolved_date = fields.Datetime(readonly=True)
+
+    def init(self):
+        # At most one open issue per rule and record.
+        self.env.cr.execute(
+            """CREATE UNIQUE INDEX IF NOT EXISTS crm_dq_issue_open_uniq
+               ON crm_dq_issue (rule_id, res_model, res_id) WHERE state = 'open'"""
+        )
+        # The scan looks up the open (and ignored) issues of a rule.
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS crm_dq_issue_rule_pending_idx
+               ON crm_dq_issue (rule_id, res_id) WHERE state IN ('open', 'ignored')"""
+        )
+
+    @api.model
+    def _selection_reference(self):
+        models_ = ["res.partner", "sale.order", "sale.order.line", "account.move"]
+        return [(m, self.env[m]._description) for m in models_ if m in self.env]
+
+    @api.depends("res_model", "res_id")
+    def _compute_reference(self):
+        existing = {}
+        for res_model in set(self.mapped("res_model")):
+            if res_model in self.env:
+                ids = self.filtered(lambda i, m=res_model: i.res_model == m).mapped("res_id")
+                existing[res_model] = set(
+                    self.env[res_model]
+                    .sudo()
+                    .with_context(active_test=False)
+                    .browse(ids)
+                    .exists()
+                    .ids
+                )
+        for issue in self:
+            if issue.res_id in existing.get(issue.res_model, ()):
+                issue.reference = f"{issue.res_model},{issue.res_id}"
+            else:
+                issue.reference = False
+
+    def action_open_record(self):
+        self.ensure_one()
+        if not self.reference:
+            raise UserError(_("The record of this issue no longer exists."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    def action_ignore(self):
+        """Accept the issues as they are: later scans keep them ignored while
+        the record still violates the rule."""
+        self.filtered(lambda i: i.state == "open").write({"state": "ignored"})
+        return True
+
+    def action_reopen(self):
+        self.filtered(lambda i: i.state == "ignored").write({"state": "open"})
+        return True
+
+    def action_merge(self):
+        """Open Odoo's partner merge wizard with the two duplicate customers.
+
+        The older customer is proposed as the one to keep; the merge keeps
+        the history (orders, messages, consents move to the kept customer)
+        and the next scan resolves the issue.
+        """
+        self.ensure_one()
+        if self.category != "duplicate" or self.res_model != "res.partner":
+            raise UserError(_("Only duplicate customers can be merged."))
+        partners = (
+            self.env["res.partner"].browse([self.res_id, self.related_partner_id.id]).exists()
+        )
+        if len(partners) < 2:
+            raise UserError(_("One of the duplicates no longer exists: run a new scan."))
+        wizard = (
+            self.env["base.partner.merge.automatic.wizard"]
+            .with_context(active_model="res.partner", active_ids=partners.ids)
+            .create({"dst_partner_id": self.related_partner_id.id})
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Merge Duplicates"),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }

@@ -1,0 +1,689 @@
+import ast
+import datetime
+import json
+import logging
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+
+import psycopg2.extras
+
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..lib import report_engine, report_writers
+
+_logger = logging.getLogger(__name__)
+
+# Runs with more rows than this keep no result lines (only their files).
+LINE_LIMIT = 50_000
+# Customer-level runs, and runs expected beyond this many rows, go to the
+# background job.
+BACKGROUND_ROWS = 20_000
+# A running background run whose heartbeat is older than this was interrupted.
+STALE_SECONDS = 600
+DIM_SLOTS = 6
+MEASURE_SLOTS = 8
+
+
+class CrmReportRun(models.Model):
+    """One compilation of a template: parameters, result, files, timing."""
+
+    _name = "crm.report.run"
+    _inherit = ["mail.thread", "crm.department.mixin"]
+    _description = "Report Run"
+    _order = "id desc"
+
+    name = fields.Char(required=True, readonly=True)
+    template_id = fields.Many2one(
+        "crm.report.template", required=True, readonly=True, ondelete="cascade", index=True
+    )
+    retail_department_id = fields.Many2one(readonly=True, required=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Requested By",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.user,
+    )
+    state = fields.Selection(
+        [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="queued",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    mode = fields.Selection(
+        [("realtime", "Real-time"), ("precalculated", "Pre-calculated")], readonly=True
+    )
+    is_snapshot = fields.Boolean(readonly=True)
+    date_from = fields.Date(readonly=True)
+    date_to = fields.Date(readonly=True)
+    branch_ids = fields.Many2many("crm.retail.branch", string="Branches", readonly=True)
+    params_json = fields.Text(string="Parameters", readonly=True)
+    columns_json = fields.Text(readonly=True)
+    totals_json = fields.Text(string="Totals", readonly=True)
+    row_count = fields.Integer(readonly=True)
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 3))
+    started = fields.Datetime(readonly=True)
+    finished = fields.Datetime(readonly=True)
+    error = fields.Text(readonly=True)
+    progress = fields.Integer(string="Rows Written", compute="_compute_progress")
+    checksum = fields.Char(string="Checksum (SHA-256)", readonly=True)
+    xlsx_attachment_id = fields.Many2one("ir.attachment", string="XLSX", readonly=True)
+    csv_attachment_id = fields.Many2one("ir.attachment", string="CSV", readonly=True)
+    pdf_attachment_id = fields.Many2one("ir.attachment", string="PDF", readonly=True)
+    line_ids = fields.One2many("crm.report.line", "run_id", readonly=True)
+    has_lines = fields.Boolean(readonly=True)
+
+    def init(self):
+        # progress lives outside the run row: the background job writes it from
+        # a separate transaction while its own transaction holds the run
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE TABLE IF NOT EXISTS crm_report_run_progress (
+                    run_id integer PRIMARY KEY,
+                    rows_done integer NOT NULL DEFAULT 0,
+                    heartbeat timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC')
+                )
+                """
+            )
+        )
+
+    def _compute_progress(self):
+        rows = (
+            dict(
+                self.env.execute_query(
+                    SQL(
+                        "SELECT run_id, rows_done FROM crm_report_run_progress "
+                        "WHERE run_id = ANY(%s)",
+                        self.ids,
+                    )
+                )
+            )
+            if self.ids
+            else {}
+        )
+        for run in self:
+            run.progress = run.row_count if run.state == "done" else rows.get(run.id, 0)
+
+    # ------------------------------------------------------------------
+    # Creation
+    # ------------------------------------------------------------------
+    @api.model
+    def _create_for_template(
+        self, template, user=None, date_from=None, date_to=None, branches=None, is_snapshot=False
+    ):
+        user = user or self.env.user
+        default_from, default_to = template._get_date_bounds()
+        date_from = date_from or default_from
+        date_to = date_to or default_to
+        if date_from and date_to and date_from > date_to:
+            raise UserError(_("The period starts after it ends."))
+        params = {
+            "date_from": fields.Date.to_string(date_from) if date_from else None,
+            "date_to": fields.Date.to_string(date_to) if date_to else None,
+            "branch_ids": branches.ids if branches else [],
+            "dimensions": template.dimensions,
+            "measures": template.measures,
+            "filters": template.filter_domain,
+            "detail": template.detail,
+        }
+        return (
+            self.with_user(user)
+            .create(
+                {
+                    "name": "%s - %s"
+                    % (template.name, fields.Datetime.now().strftime("%Y-%m-%d %H:%M")),
+                    "template_id": template.id,
+                    "retail_department_id": template.retail_department_id.id,
+                    "user_id": user.id,
+                    "mode": template.timeliness,
+                    "is_snapshot": is_snapshot,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "branch_ids": [(6, 0, branches.ids if branches else [])],
+                    "params_json": json.dumps(params),
+                }
+            )
+            .with_env(self.env)
+        )
+
+    def _runs_in_background(self):
+        self.ensure_one()
+        return self.template_id.detail == "customer" and not self.env.context.get(
+            "crm_report_foreground"
+        )
+
+    def action_run(self):
+        """Compile now, or queue for the background job when large."""
+        for run in self:
+            run.check_access("write")
+            if run._runs_in_background():
+                run.state = "queued"
+                self.env.ref("crm_retail_compile.ir_cron_crm_report_run_queue")._trigger()
+                run.message_post(body=_("Queued: you will be notified when the report is ready."))
+            else:
+                run._execute()
+        return True
+
+    # ------------------------------------------------------------------
+    # Compilation
+    # ------------------------------------------------------------------
+    def _clearance(self):
+        """Effective sensitivity ceiling of this run's outputs."""
+        order = report_engine.SENSITIVITY_ORDER
+        template = self.template_id
+        ceiling = template.sensitivity_ceiling
+        clearance = template.retail_department_id.clearance or "internal"
+        return ceiling if order.index(ceiling) <= order.index(clearance) else clearance
+
+    def _allowed_customer_columns(self, ceiling):
+        classified = self.env["crm.privacy.field.classification"]._get_classified_fields(
+            "res.partner"
+        )
+        allowed = []
+        for code, column in report_engine.CUSTOMER_COLUMNS.items():
+            sensitivity = classified.get(column.path, (None, "internal", None))[1]
+            if report_engine.sensitivity_allows(sensitivity, ceiling):
+                allowed.append(code)
+        return allowed
+
+    def _compile(self):
+        """Build the run's single SQL query with the requesting user's rules."""
+        self.ensure_one()
+        template = self.template_id
+        spec = template._get_spec()
+        dataset = spec.validate()
+        Model = self.env[dataset.model].with_user(self.user_id)
+        domain = list(dataset.base_domain)
+        try:
+            domain += eval_domain(template.filter_domain)
+        except (ValueError, SyntaxError, TypeError) as error:
+            raise UserError(_("The report's filters are not a valid domain.")) from error
+        date_field = dataset.date_field
+        if self.date_from:
+            domain.append((date_field, ">=", self.date_from))
+        if self.date_to:
+            # up to the end of the last day, whether the field is a date or a datetime
+            domain.append((date_field, "<", self.date_to + datetime.timedelta(days=1)))
+        if self.branch_ids and "branch" in dataset.dimensions:
+            domain.append((dataset.dimensions["branch"].path, "in", self.branch_ids.ids))
+        query = Model._search(domain)
+        resolver = _FieldResolver(Model, query)
+        ceiling = self._clearance()
+        identify = report_engine.sensitivity_allows("confidential", ceiling)
+        secret = None
+        if spec.detail == "customer" and not identify:
+            secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
+        compiled = report_engine.compile_report(
+            spec,
+            query,
+            resolver.field_sql,
+            resolver.label_sql,
+            special_sql=resolver.special_sql,
+            tz=self.user_id.tz or "Asia/Hong_Kong",
+            pseudonym_secret=secret,
+            allowed_customer_columns=self._allowed_customer_columns(ceiling),
+        )
+        return compiled
+
+    @contextmanager
+    def _report_cursor(self):
+        """A read-only cursor (on the replica, when ``db_replica_host`` is
+        set) for background compilation; the current cursor otherwise, so
+        that a run sees the data of its own transaction."""
+        if tools.config.get("db_replica_host") and self.env.context.get("crm_report_background"):
+            with self.env.registry.cursor(readonly=True) as cr:
+                yield cr
+        else:
+            yield self.env.cr
+
+    def _stream(self, compiled):
+        """Rows of the compiled query, fetched in batches from a server-side
+        cursor (constant memory)."""
+        self.env.flush_all()
+        with self._report_cursor() as cr:
+            cursor = cr._cnx.cursor(name=f"crm_report_run_{self.id}_{int(time.time() * 1000)}")
+            cursor.itersize = 5000
+            try:
+                cursor.execute(compiled.query.code, compiled.query.params)
+                yield from cursor
+            finally:
+                cursor.close()
+
+    def _execute(self):
+        """Compile the run; on failure the run says why and keeps no file."""
+        self.ensure_one()
+        template = self.template_id.with_user(self.user_id)
+        try:
+            template.check_access("read")
+        except AccessError:
+            self.sudo().write({"state": "failed", "error": _("Access to the template denied.")})
+            raise
+        start = time.monotonic()
+        self.write({"state": "running", "started": fields.Datetime.now(), "error": False})
+        try:
+            with self.env.cr.savepoint():
+                self._execute_outputs()
+        except Exception as error:  # noqa: BLE001 - any failure ends the run cleanly
+            # the savepoint rolled back every output of this run
+            _logger.info("Report run %s failed: %s", self.id, error)
+            message = error.args[0] if isinstance(error, UserError | AccessError) else str(error)
+            self.write(
+                {
+                    "state": "failed",
+                    "error": message,
+                    "finished": fields.Datetime.now(),
+                    "duration": time.monotonic() - start,
+                }
+            )
+            self._notify(
+                _("The report %(name)s failed: %(error)s", name=self.name, error=message), "danger"
+            )
+            return False
+        self.write(
+            {
+                "state": "done",
+                "finished": fields.Datetime.now(),
+                "duration": time.monotonic() - start,
+            }
+        )
+        self._notify(
+            _("The report %(name)s is ready (%(rows)s rows).", name=self.name, rows=self.row_count),
+            "success",
+        )
+        return True
+
+    def _execute_outputs(self):
+        compiled = self._compile()
+        columns = compiled.columns
+        template = self.template_id
+        title = template.name
+        meta = [
+            (_("Department"), template.retail_department_id.name),
+            (_("Period"), "%s - %s" % (self.date_from or "", self.date_to or "")),
+            (_("Compiled"), fields.Datetime.to_string(fields.Datetime.now())),
+            (_("By"), self.user_id.name),
+        ]
+        with tempfile.TemporaryDirectory(prefix="crm_report_") as tmp:
+            sinks, paths = [], {}
+            if template.output_xlsx:
+                paths["xlsx"] = os.path.join(tmp, "report.xlsx")
+                sinks.append(report_writers.XlsxSink(paths["xlsx"], columns, title, meta))
+            if template.output_csv:
+                paths["csv"] = os.path.join(tmp, "report.csv")
+                sinks.append(report_writers.CsvSink(paths["csv"], columns))
+            totals = report_writers.Totals(columns)
+            lines = _LineSink(self, columns)
+            sinks += [totals, lines]
+            stream = self._stream(compiled)
+            try:
+                count = report_writers.write_rows(sinks, stream, progress=self._report_progress)
+            finally:
+                # close the server-side cursor now, inside the savepoint
+                stream.close()
+                for sink in sinks:
+                    if hasattr(sink, "close"):
+                        sink.close()
+            self._check_identified_export(count)
+            vals = {
+                "row_count": count,
+                "columns_json": json.dumps(columns),
+                "totals_json": json.dumps(totals.as_dict()),
+                "has_lines": lines.kept,
+            }
+            for fmt, path in paths.items():
+                attachment = self._attach(path, fmt)
+                vals[f"{fmt}_attachment_id"] = attachment.id
+                if fmt == "xlsx" or "checksum" not in vals:
+                    vals["checksum"] = report_writers.sha256_file(path)
+            self.write(vals)
+        if template.output_pdf:
+            self.pdf_attachment_id = self._render_pdf()
+
+    def _check_identified_export(self, count):
+        """Identified customer rows are personal data: large ones need the
+        privacy officer's approval (crm_privacy_pdpo)."""
+        if self.template_id.detail != "customer":
+            return
+        if not report_engine.sensitivity_allows("confidential", self._clearance()):
+            return  # pseudonymised
+        self.env["crm.privacy.export.log"].with_user(self.user_id)._check_export_allowed(
+            "res.partner", count
+        )
+
+    def _attach(self, path, fmt):
+        mimetypes = {
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "csv": "text/csv",
+        }
+        with open(path, "rb") as handle:
+            data = handle.read()
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": "%s.%s" % (self.name, fmt),
+                    "raw": data,
+                    "mimetype": mimetypes[fmt],
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+
+    def _render_pdf(self):
+        if not self.has_lines:
+            self.message_post(body=_("No PDF: the result is too large for a printable report."))
+            return False
+        content, _fmt = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("crm_retail_compile.action_report_crm_report_run", self.ids)
+        )
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": "%s.pdf" % self.name,
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+
+    def _report_progress(self, rows_done):
+        """Record progress from a separate transaction (visible at once)."""
+        if not self.env.context.get("crm_report_background"):
+            return
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    """
+                    INSERT INTO crm_report_run_progress (run_id, rows_done, heartbeat)
+                    VALUES (%(run)s, %(rows)s, now() AT TIME ZONE 'UTC')
+                    ON CONFLICT (run_id) DO UPDATE
+                       SET rows_done = EXCLUDED.rows_done, heartbeat = EXCLUDED.heartbeat
+                    """,
+                    run=self.id,
+                    rows=rows_done,
+                )
+            )
+
+    def _notify(self, message, kind):
+        # posted by OdooBot: the requester may be an API user without e-mail
+        self.message_post(
+            body=message,
+            partner_ids=self.user_id.partner_id.ids,
+            author_id=self.env.ref("base.partner_root").id,
+        )
+        self.user_id._bus_send(
+            "simple_notification",
+            {"type": kind, "title": _("Report"), "message": message, "sticky": False},
+        )
+
+    def _output_attachments(self):
+        return self.xlsx_attachment_id | self.csv_attachment_id | self.pdf_attachment_id
+
+    # ------------------------------------------------------------------
+    # Background queue
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_process_queue(self, limit=5):
+        """Run queued reports; requeue runs interrupted by a crash."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_report_run r SET state = 'queued'
+                  FROM crm_report_run_progress p
+                 WHERE p.run_id = r.id AND r.state = 'running'
+                   AND p.heartbeat < (now() AT TIME ZONE 'UTC') - %s * INTERVAL '1 second'
+                """,
+                STALE_SECONDS,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_report_run r SET state = 'queued'
+                 WHERE r.state = 'running' AND NOT EXISTS (
+                       SELECT 1 FROM crm_report_run_progress p WHERE p.run_id = r.id)
+                   AND r.write_date < (now() AT TIME ZONE 'UTC') - %s * INTERVAL '1 second'
+                """,
+                STALE_SECONDS,
+            )
+        )
+        self.invalidate_model(["state"])
+        done = 0
+        for _i in range(limit):
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM crm_report_run WHERE state = 'queued' ORDER BY id "
+                    "LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED"
+                )
+            )
+            row = self.env.cr.fetchone()
+            if not row:
+                break
+            run = self.browse(row[0]).with_context(crm_report_background=True)
+            run._report_progress(0)
+            run._execute()
+            done += 1
+            self.env["ir.cron"]._notify_progress(done=done, remaining=limit - done)
+        return done
+
+    # ------------------------------------------------------------------
+    # Access to results
+    # ------------------------------------------------------------------
+    def _columns(self):
+        self.ensure_one()
+        return [tuple(c) for c in json.loads(self.columns_json or "[]")]
+
+    def action_view_lines(self):
+        self.ensure_one()
+        if self.state != "done":
+            raise UserError(_("The report has not been compiled yet."))
+        if not self.has_lines:
+            raise UserError(
+                _("This result has %(rows)s rows: download it instead.", rows=self.row_count)
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.name,
+            "res_model": "crm.report.line",
+            "view_mode": "pivot,graph,list",
+            "domain": [("run_id", "=", self.id)],
+            "context": {"crm_report_run_id": self.id},
+        }
+
+    def action_download(self, fmt="xlsx"):
+        self.ensure_one()
+        if fmt not in ("xlsx", "csv", "pdf"):
+            raise UserError(_("Unknown format %(fmt)s.", fmt=fmt))
+        if not self[f"{fmt}_attachment_id"]:
+            raise UserError(_("This run has no %(fmt)s output.", fmt=fmt.upper()))
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/crm_retail_compile/report/{self.id}/{fmt}",
+            "target": "self",
+        }
+
+    def action_download_xlsx(self):
+        return self.action_download("xlsx")
+
+    def action_download_csv(self):
+        return self.action_download("csv")
+
+    def action_download_pdf(self):
+        return self.action_download("pdf")
+
+    def _log_download(self, user=None, kind_label=None):
+        """Log a download or a sending in the privacy export log."""
+        self.ensure_one()
+        user = user or self.env.user
+        dataset = report_engine.DATASETS[self.template_id.dataset]
+        purpose = self.template_id.purpose or self.template_id.name
+        if kind_label:
+            purpose = f"{purpose} ({kind_label})"
+        return (
+            self.env["crm.privacy.export.log"]
+            .with_user(user)
+            ._log_export(
+                dataset.model,
+                [],
+                [label for _code, label, _kind in self._columns()],
+                kind="report",
+                purpose=purpose,
+            )
+        )
+
+    def _get_output(self, fmt):
+        """The attachment of ``fmt`` for a download, after the access check."""
+        self.ensure_one()
+        self.check_access("read")
+        attachment = self[f"{fmt}_attachment_id"] if fmt in ("xlsx", "csv", "pdf") else None
+        if not attachment:
+            raise UserError(_("This run has no such output."))
+        self._log_download()
+        return attachment.sudo()
+
+
+def eval_domain(text):
+    """A template's filter domain: a literal list, never code."""
+    value = ast.literal_eval(text or "[]")
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return value
+
+
+class _FieldResolver:
+    """Field paths of a dataset model as SQL, joining the tables they need."""
+
+    def __init__(self, model, query):
+        self.model = model
+        self.query = query
+
+    def _walk(self, path):
+        model, alias = self.model, self.query.table
+        names = path.split(".")
+        for name in names[:-1]:
+            field = model._fields.get(name)
+            if not field or field.type != "many2one" or not field.store:
+                raise UserError(_("The report field %(path)s cannot be used.", path=path))
+            comodel = model.env[field.comodel_name]
+            alias = self.query.left_join(alias, name, comodel._table, "id", name)
+            model = comodel
+        field = model._fields.get(names[-1])
+        if not field or not (field.store or names[-1] == "id"):
+            raise UserError(
+                _("The report field %(path)s does not exist or is not stored.", path=path)
+            )
+        return model, alias, field
+
+    def field_sql(self, path):
+        model, alias, field = self._walk(path)
+        return model._field_to_sql(alias, field.name, self.query)
+
+    def label_sql(self, path):
+        model, alias, field = self._walk(path)
+        value = model._field_to_sql(alias, field.name, self.query)
+        if field.type == "many2one":
+            comodel = model.env[field.comodel_name]
+            target = self.query.left_join(alias, field.name, comodel._table, "id", field.name)
+            if comodel._name == "res.users":
+                partner = self.query.left_join(
+                    target, "partner_id", "res_partner", "id", "partner_id"
+                )
+                label = SQL.identifier(partner, "name")
+            else:
+                label = comodel._field_to_sql(target, comodel._rec_name or "id", self.query)
+            return SQL("%s::text", label), [value, label]
+        if field.type == "selection":
+            selection = field._description_selection(model.env)
+            if not selection:
+                return SQL("%s::text", value), [value]
+            cases = SQL(" ").join(SQL("WHEN %s THEN %s", key, label) for key, label in selection)
+            return SQL("CASE %s %s ELSE %s::text END", value, cases, value), [value]
+        return SQL("%s::text", value), [value]
+
+    def special_sql(self, name):
+        if name == "won_flag":
+            stage = self.query.left_join(
+                self.query.table, "stage_id", "crm_stage", "id", "stage_id"
+            )
+            return SQL(
+                "(%s AND %s)",
+                SQL.identifier(stage, "is_won"),
+                SQL.identifier(self.query.table, "active"),
+            )
+        return self.field_sql(name)
+
+
+class _LineSink:
+    """Keeps the rows as crm.report.line (for pivot, graph and list views)
+    while they are few enough; inserted in batches."""
+
+    def __init__(self, run, columns):
+        self.run = run
+        self.kept = True
+        self.buffer = []
+        self.seq = 0
+        self.mapping = []
+        dim_slot = measure_slot = 0
+        for code, _label, kind in columns:
+            if code == "period":
+                self.mapping.append("period")
+            elif code == "customer":
+                self.mapping.append("customer")
+            elif kind in ("monetary", "number", "percent"):
+                measure_slot += 1
+                self.mapping.append(f"m_{measure_slot}" if measure_slot <= MEASURE_SLOTS else None)
+            else:
+                dim_slot += 1
+                self.mapping.append(f"dim_{dim_slot}" if dim_slot <= DIM_SLOTS else None)
+        self.fields = [f for f in self.mapping if f]
+
+    def add_row(self, row):
+        if not self.kept:
+            return
+        self.seq += 1
+        if self.seq > LINE_LIMIT:
+            self.kept = False
+            self.run.env.cr.execute(
+                SQL("DELETE FROM crm_report_line WHERE run_id = %s", self.run.id)
+            )
+            self.buffer = []
+            return
+        self.buffer.append(
+            [self.run.id, self.seq]
+            + [value for fname, value in zip(self.mapping, row, strict=False) if fname]
+        )
+        if len(self.buffer) >= 2000:
+            self.flush()
+
+    def flush(self):
+        if not self.buffer:
+            return
+        columns = ", ".join(["run_id", "sequence", *self.fields])
+        # the column names are our own constants (slots above), values are
+        # passed as parameters
+        psycopg2.extras.execute_values(
+            self.run.env.cr._obj,
+            f"INSERT INTO crm_report_line ({columns}) VALUES %s",  # pylint: disable=sql-injection
+            self.buffer,
+        )
+        self.buffer = []
+
+    def close(self):
+        if self.kept:
+            self.flush()
+        self.run.env["crm.report.line"].invalidate_model()

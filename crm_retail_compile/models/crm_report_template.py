@@ -1,0 +1,356 @@
+import ast
+import json
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..lib import report_engine
+
+DATE_RANGES = [
+    ("last_30_days", "Last 30 Days"),
+    ("this_month", "This Month"),
+    ("last_month", "Last Month"),
+    ("this_quarter", "This Quarter"),
+    ("last_12_months", "Last 12 Months"),
+    ("this_year", "This Year"),
+    ("last_year", "Last Year"),
+    ("all", "All Time"),
+]
+SENSITIVITY = [
+    ("public", "Public"),
+    ("internal", "Internal"),
+    ("confidential", "Confidential"),
+    ("restricted", "Restricted"),
+]
+
+
+def _split(codes):
+    return [c.strip() for c in (codes or "").split(",") if c.strip()]
+
+
+def date_range_bounds(code, today):
+    """(date_from, date_to) of a named range; None bounds mean open."""
+    month_start = today.replace(day=1)
+    if code == "last_30_days":
+        return today - relativedelta(days=29), today
+    if code == "this_month":
+        return month_start, today
+    if code == "last_month":
+        start = month_start - relativedelta(months=1)
+        return start, month_start - relativedelta(days=1)
+    if code == "this_quarter":
+        start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+        return start, today
+    if code == "last_12_months":
+        return month_start - relativedelta(months=11), today
+    if code == "this_year":
+        return today.replace(month=1, day=1), today
+    if code == "last_year":
+        return today.replace(year=today.year - 1, month=1, day=1), today.replace(
+            year=today.year - 1, month=12, day=31
+        )
+    return None, None
+
+
+class CrmReportTemplate(models.Model):
+    """What one department needs compiled: dataset, dimensions, measures,
+    filters, level of detail, sensitivity, timeliness, formats, schedule."""
+
+    _name = "crm.report.template"
+    _inherit = ["mail.thread", "crm.department.mixin"]
+    _description = "Department Report Template"
+    _order = "retail_department_id, sequence, name"
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    code = fields.Char(index=True, help="Stable identifier used by integrations.")
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    retail_department_id = fields.Many2one(required=True, tracking=True)
+    purpose = fields.Text(translate=True, help="What the department uses the report for.")
+    dataset = fields.Selection(
+        [
+            ("sales_events", "Sales-cycle events"),
+            ("order_lines", "Order lines"),
+            ("customer_profit", "Customer profit"),
+            ("customers", "Customer profiles"),
+            ("leads", "Leads and opportunities"),
+            ("data_quality", "Data-quality issues"),
+            ("consents", "Marketing consents"),
+        ],
+        required=True,
+        default="sales_events",
+    )
+    dimensions = fields.Char(
+        help="Comma-separated dimension codes; 'period' groups by the period below.",
+        default="period,branch",
+    )
+    measures = fields.Char(required=True, default="revenue,profit", help="Comma-separated codes.")
+    available_fields = fields.Text(compute="_compute_available_fields")
+    period = fields.Selection(
+        [(p, p.title()) for p in report_engine.PERIODS], default="month", required=True
+    )
+    date_range = fields.Selection(DATE_RANGES, default="last_12_months", required=True)
+    filter_domain = fields.Char(
+        string="Filters", default="[]", help="Odoo domain on the dataset's records."
+    )
+    detail = fields.Selection(
+        [("aggregated", "Aggregated only"), ("customer", "Customer-level rows")],
+        string="Level of Detail",
+        default="aggregated",
+        required=True,
+    )
+    customer_columns = fields.Char(
+        default="name,membership_number,tier,district",
+        help="Customer columns of customer-level reports: name, membership_number, phone, "
+        "email, district, tier, home_branch. Columns above the clearance are left out.",
+    )
+    sensitivity_ceiling = fields.Selection(
+        SENSITIVITY,
+        default="internal",
+        required=True,
+        help="Most sensitive personal data this report may contain (never above the "
+        "department's clearance).",
+    )
+    timeliness = fields.Selection(
+        [("realtime", "Real-time"), ("precalculated", "Pre-calculated")],
+        default="realtime",
+        required=True,
+    )
+    refresh_interval = fields.Selection(
+        [("hourly", "Hourly"), ("daily", "Daily")], default="daily", required=True
+    )
+    output_xlsx = fields.Boolean(string="XLSX", default=True)
+    output_pdf = fields.Boolean(string="PDF", default=True)
+    output_csv = fields.Boolean(string="CSV")
+    schedule = fields.Selection(
+        [
+            ("none", "Not Scheduled"),
+            ("daily", "Daily"),
+            ("weekly", "Weekly"),
+            ("monthly", "Monthly"),
+        ],
+        default="none",
+        required=True,
+        tracking=True,
+    )
+    next_send_date = fields.Date()
+    recipient_ids = fields.Many2many("res.users", string="Recipients")
+    owner_id = fields.Many2one(
+        "res.users",
+        default=lambda self: self.env.user,
+        required=True,
+        help="Scheduled and pre-calculated runs are compiled with this user's access.",
+    )
+    run_ids = fields.One2many("crm.report.run", "template_id")
+    snapshot_run_id = fields.Many2one("crm.report.run", string="Latest Snapshot", readonly=True)
+    headline = fields.Text(compute="_compute_headline")
+
+    _sql_constraints = [
+        ("code_uniq", "unique(code)", "The report template code must be unique."),
+    ]
+
+    @api.depends("dataset")
+    def _compute_available_fields(self):
+        for template in self:
+            dataset = report_engine.DATASETS.get(template.dataset)
+            if not dataset:
+                template.available_fields = False
+                continue
+            template.available_fields = _(
+                "Dimensions: %(dims)s\nMeasures: %(measures)s",
+                dims=", ".join(["period", *dataset.dimensions]),
+                measures=", ".join(dataset.measures),
+            )
+
+    @api.depends("snapshot_run_id.totals_json")
+    def _compute_headline(self):
+        for template in self:
+            totals = json.loads(template.snapshot_run_id.totals_json or "{}")
+            template.headline = json.dumps(totals) if totals else False
+
+    @api.constrains(
+        "dataset",
+        "dimensions",
+        "measures",
+        "period",
+        "detail",
+        "timeliness",
+        "customer_columns",
+        "filter_domain",
+    )
+    def _check_spec(self):
+        for template in self:
+            try:
+                template._get_spec().validate()
+            except report_engine.ReportSpecError as error:
+                raise ValidationError(
+                    _("Report %(name)s: %(error)s", name=template.name, error=error)
+                ) from error
+            try:
+                domain = ast.literal_eval(template.filter_domain or "[]")
+            except (ValueError, SyntaxError) as error:
+                raise ValidationError(
+                    _("The filters of %(name)s are not a valid domain.", name=template.name)
+                ) from error
+            if not isinstance(domain, list):
+                raise ValidationError(
+                    _("The filters of %(name)s are not a valid domain.", name=template.name)
+                )
+
+    @api.constrains("sensitivity_ceiling", "retail_department_id")
+    def _check_ceiling(self):
+        order = report_engine.SENSITIVITY_ORDER
+        for template in self:
+            clearance = template.retail_department_id.clearance or "internal"
+            if order.index(template.sensitivity_ceiling) > order.index(clearance):
+                raise ValidationError(
+                    _(
+                        "%(name)s: the sensitivity ceiling cannot be above the clearance of "
+                        "the %(department)s department.",
+                        name=template.name,
+                        department=template.retail_department_id.name,
+                    )
+                )
+
+    def _get_spec(self):
+        self.ensure_one()
+        return report_engine.ReportSpec(
+            dataset=self.dataset,
+            dimensions=_split(self.dimensions),
+            measures=_split(self.measures),
+            period=self.period,
+            detail=self.detail,
+            customer_columns=_split(self.customer_columns),
+            precalculated=self.timeliness == "precalculated",
+        )
+
+    def _get_date_bounds(self):
+        self.ensure_one()
+        return date_range_bounds(self.date_range, fields.Date.context_today(self))
+
+    def action_open_query(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.report.query",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_template_id": self.id},
+        }
+
+    def action_open_snapshot(self):
+        self.ensure_one()
+        if not self.snapshot_run_id:
+            return self.action_open_query()
+        return self.snapshot_run_id.action_view_lines()
+
+    # ------------------------------------------------------------------
+    # Scheduled jobs
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_refresh_snapshots(self):
+        """Compile the pre-calculated templates whose snapshot is due."""
+        now = fields.Datetime.now()
+        templates = self.search([("timeliness", "=", "precalculated")])
+        due = templates.filtered(
+            lambda t: (
+                not t.snapshot_run_id
+                or (now - t.snapshot_run_id.create_date).total_seconds()
+                >= (3600 if t.refresh_interval == "hourly" else 86400) - 300
+            )
+        )
+        for template in due:
+            run = self.env["crm.report.run"]._create_for_template(
+                template, user=template.owner_id, is_snapshot=True
+            )
+            run._execute()
+            if run.state == "done":
+                template.snapshot_run_id = run
+
+    @api.model
+    def _cron_send_scheduled(self):
+        today = fields.Date.context_today(self)
+        due = self.search(
+            [
+                ("schedule", "!=", "none"),
+                "|",
+                ("next_send_date", "=", False),
+                ("next_send_date", "<=", today),
+            ]
+        )
+        for template in due:
+            template._send_scheduled()
+            step = {
+                "daily": relativedelta(days=1),
+                "weekly": relativedelta(weeks=1),
+                "monthly": relativedelta(months=1),
+            }[template.schedule]
+            template.next_send_date = today + step
+
+    def _authorised_recipients(self):
+        """Recipients allowed to see this department's reports."""
+        self.ensure_one()
+        admin = "crm_retail_compile.group_retail_admin"
+        officer = "crm_privacy_pdpo.group_privacy_officer"
+        return self.recipient_ids.filtered(
+            lambda u: (
+                u.active
+                and (
+                    u.has_group(admin)
+                    or u.has_group(officer)
+                    or (
+                        u.has_group("crm_retail_compile.group_department_analyst")
+                        and u.retail_department_id == self.retail_department_id
+                    )
+                )
+            )
+        )
+
+    def _send_scheduled(self):
+        self.ensure_one()
+        recipients = self._authorised_recipients()
+        refused = self.recipient_ids - recipients
+        if refused:
+            self.message_post(
+                body=_(
+                    "Not sent to %(users)s: not authorised for %(department)s reports.",
+                    users=", ".join(refused.mapped("name")),
+                    department=self.retail_department_id.name,
+                )
+            )
+        if not recipients:
+            return self.env["crm.report.run"]
+        run = self.env["crm.report.run"]._create_for_template(self, user=self.owner_id)
+        run._execute()
+        if run.state != "done":
+            return run
+        attachments = run._output_attachments()
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "subject": _(
+                        "%(report)s (%(date)s)",
+                        report=self.name,
+                        date=fields.Date.context_today(self),
+                    ),
+                    "body_html": _(
+                        "<p>The scheduled report <b>%(report)s</b> is attached "
+                        "(%(rows)s rows).</p>",
+                        report=self.name,
+                        rows=run.row_count,
+                    ),
+                    "recipient_ids": [(6, 0, recipients.partner_id.ids)],
+                    "attachment_ids": [(6, 0, attachments.ids)],
+                    "auto_delete": False,
+                    "model": run._name,
+                    "res_id": run.id,
+                }
+            )
+        )
+        for user in recipients:
+            run._log_download(user=user, kind_label=_("scheduled e-mail"))
+        return mail

@@ -1,0 +1,839 @@
+"""The XML-RPC integration surface for the e-shop, POS and call centre.
+
+Every method runs with the calling user's rights (ACLs, branch rules, field
+groups): nothing here uses ``sudo()`` to read or write business data. Input
+is validated first (``lib/api_schema``); a bad record gets a ValidationError
+naming the record and the reason. Batch methods take ``mode``:
+
+- ``"atomic"`` (default): one bad record rejects the whole batch, nothing is
+  written;
+- ``"per_record"``: good records are written, bad ones are reported in the
+  results with their error.
+
+An ``idempotency_key`` makes a retried call return the first response
+without writing again (per user, kept 30 days).
+"""
+
+import base64
+import hashlib
+import json
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, config
+
+from ..lib import api_schema
+from ..lib.api_schema import ApiInputError
+
+_CREATE_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+}
+
+
+def _rpc_safe(value):
+    """XML-RPC has no None and only string keys."""
+    if value is None:
+        return False
+    if isinstance(value, dict):
+        return {str(k): _rpc_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rpc_safe(v) for v in value]
+    if isinstance(value, int | float | str | bool):
+        return value
+    return str(value)
+
+
+class CrmRetailApi(models.AbstractModel):
+    _name = "crm.retail.api"
+    _description = "Retail CRM Integration API"
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    @api.model
+    def _check_api_access(self):
+        if not self.env.user.has_group("crm_privacy_pdpo.group_retail_user"):
+            raise AccessError(_("The Retail CRM API needs a Retail CRM role."))
+
+    @api.model
+    def _serialized(self, lock_keys, func):
+        """Run ``func(api)`` in a transaction of its own, in READ COMMITTED,
+        after taking transaction-level advisory locks on ``lock_keys``.
+
+        Odoo's RPC transactions are REPEATABLE READ: two clients upserting the
+        same customer conflict, and after five serialization failures the
+        call fails. Here, calls on the same identities wait for each other
+        and then see each other's committed work: no duplicates, no lost
+        updates, no serialization errors. Tests (and HTTP test mode) run in
+        the current transaction, which they roll back.
+        """
+        if config["test_enable"] or self.env.registry.in_test_mode():
+            self._lock(lock_keys)
+            return func(self)
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
+            api_model = self.with_env(self.env(cr=cr))
+            api_model._lock(lock_keys)
+            result = func(api_model)
+            # the cursor commits when the block ends; the caller's
+            # transaction has nothing of this call to commit
+        return result
+
+    @api.model
+    def _lock(self, lock_keys):
+        keys = sorted({str(k) for k in lock_keys})
+        if keys:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT pg_advisory_xact_lock(k)
+                      FROM (SELECT DISTINCT hashtextextended(key, 7140) AS k
+                              FROM unnest(%s::text[]) AS key ORDER BY 1) locks
+                    """,
+                    keys,
+                )
+            )
+
+    @api.model
+    def _idempotent(self, key, method, payload, compute):
+        """Run ``compute()`` once per (user, key); return the stored response
+        of the first call to later calls with the same key."""
+        try:
+            key = api_schema.check_key(key)
+        except ApiInputError as error:
+            raise ValidationError(str(error)) from None
+        if not key:
+            return compute()
+        digest = hashlib.sha256(
+            json.dumps(payload, sort_keys=True, default=str).encode()
+        ).hexdigest()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_api_call (key, user_id, method, request_hash,
+                                          create_uid, create_date, write_uid, write_date)
+                VALUES (%(key)s, %(uid)s, %(method)s, %(hash)s, %(uid)s,
+                        now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC')
+                ON CONFLICT (user_id, key) DO NOTHING
+                RETURNING id
+                """,
+                key=key,
+                uid=self.env.uid,
+                method=method,
+                hash=digest,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT method, request_hash, response FROM crm_api_call "
+                    "WHERE user_id = %s AND key = %s",
+                    self.env.uid,
+                    key,
+                )
+            )
+            stored_method, stored_hash, response = self.env.cr.fetchone()
+            if stored_method != method or stored_hash != digest:
+                raise ValidationError(
+                    _("This idempotency key was already used for another request.")
+                )
+            return json.loads(response)
+        result = compute()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_api_call SET response = %s WHERE id = %s",
+                json.dumps(result, default=str),
+                row[0],
+            )
+        )
+        return result
+
+    @api.model
+    def _resolve_codes(self, model, codes, field="code"):
+        """{code: id} for the given codes, one query; unknown codes raise."""
+        codes = {c for c in codes if c}
+        if not codes:
+            return {}
+        records = self.env[model].search_read([(field, "in", list(codes))], [field])
+        found = {r[field]: r["id"] for r in records}
+        return found
+
+    @api.model
+    def _find_customers(self, keys):
+        """{(kind, value): partner_id} for existing customers, one query."""
+        by_kind = {"membership": [], "phone": [], "email": []}
+        for kind, value in keys:
+            by_kind[kind].append(value)
+        if not any(by_kind.values()):
+            return {}
+        self.env["res.partner"].flush_model(["membership_number", "phone", "mobile", "email"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT 'membership', membership_number, id FROM res_partner
+                 WHERE membership_number = ANY(%(m)s)
+                UNION ALL
+                SELECT 'phone', crm_phone_key(phone), id FROM res_partner
+                 WHERE phone IS NOT NULL AND crm_phone_key(phone) = ANY(%(p)s)
+                   AND is_retail_customer
+                UNION ALL
+                SELECT 'phone', crm_phone_key(mobile), id FROM res_partner
+                 WHERE mobile IS NOT NULL AND crm_phone_key(mobile) = ANY(%(p)s)
+                   AND is_retail_customer
+                UNION ALL
+                SELECT 'email', lower(trim(email)), id FROM res_partner
+                 WHERE email IS NOT NULL AND lower(trim(email)) = ANY(%(e)s)
+                   AND is_retail_customer
+                UNION ALL
+                SELECT split_part(key, ':', 1), substr(key, strpos(key, ':') + 1), partner_id
+                  FROM crm_customer_identity
+                 WHERE key = ANY(%(k)s) AND partner_id IS NOT NULL
+                ORDER BY 3
+                """,
+                m=by_kind["membership"],
+                p=by_kind["phone"],
+                e=by_kind["email"],
+                k=[f"{kind}:{value}" for kind, value in keys],
+            )
+        )
+        found = {}
+        for kind, value, partner_id in rows:
+            found.setdefault((kind, value), partner_id)  # the oldest customer wins
+        return found
+
+    @api.model
+    def _claim_identities(self, keys):
+        """Claim identity keys of customers about to be created. A concurrent
+        transaction claiming the same key makes this one fail with a
+        serialization error, which the RPC layer retries."""
+        if not keys:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_customer_identity (key)
+                SELECT unnest(%s::varchar[])
+                ON CONFLICT (key) DO NOTHING
+                """,
+                [f"{kind}:{value}" for kind, value in keys],
+            )
+        )
+        return True
+
+    @api.model
+    def _customer_ref(self, ref):
+        """A customer from an id or a {membership_number|phone|email} struct."""
+        Partner = self.env["res.partner"]
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            partner = Partner.browse(ref).exists()
+        elif isinstance(ref, dict):
+            try:
+                values, _refs = api_schema.clean_customer(
+                    {k: v for k, v in ref.items() if k in ("membership_number", "phone", "email")}
+                )
+            except ApiInputError as error:
+                raise ValidationError(_("Customer reference: %(error)s", error=error)) from None
+            keys = api_schema.identity_keys(values)
+            found = self._find_customers(keys)
+            ids = [found[k] for k in keys if k in found]
+            partner = Partner.browse(ids[:1])
+        else:
+            raise ValidationError(
+                _("A customer is given by its id or by membership_number, phone or email.")
+            )
+        if not partner:
+            raise ValidationError(_("Unknown customer: %(ref)s", ref=str(ref)[:100]))
+        partner.check_access("read")
+        return partner
+
+    # ------------------------------------------------------------------
+    # Customers
+    # ------------------------------------------------------------------
+    @api.model
+    def customer_upsert(self, customer, idempotency_key=None):
+        """Create or update one customer, found by membership number, phone
+        or email. Returns {"id", "membership_number", "created"}."""
+        result = self.customer_upsert_batch(
+            [customer], idempotency_key=idempotency_key, mode="atomic"
+        )
+        row = result["results"][0]
+        return {k: row[k] for k in ("id", "membership_number", "created")}
+
+    @api.model
+    def customer_upsert_batch(self, customers, idempotency_key=None, mode="atomic"):
+        """Create or update many customers (up to 5,000 per call).
+
+        Returns {"created": n, "updated": n, "failed": n, "results": [
+        {"index", "ok", "id", "membership_number", "created"} or
+        {"index", "ok": False, "error"}]}.
+        """
+        self._check_api_access()
+        if mode not in ("atomic", "per_record"):
+            raise ValidationError(_("mode must be 'atomic' or 'per_record'."))
+        try:
+            api_schema.check_batch(customers, "customers")
+        except ApiInputError as error:
+            raise ValidationError(str(error)) from None
+        lock_keys = [f"idem:{self.env.uid}:{idempotency_key}"] if idempotency_key else []
+        for payload in customers:
+            try:
+                values, _refs = api_schema.clean_customer(payload)
+            except ApiInputError:
+                continue  # reported by the batch itself
+            lock_keys += [f"{k}:{v}" for k, v in api_schema.identity_keys(values)]
+        return self._serialized(
+            lock_keys,
+            lambda api_model: api_model._idempotent(
+                idempotency_key,
+                "customer_upsert_batch",
+                [customers, mode],
+                lambda: api_model._customer_upsert_batch(customers, mode),
+            ),
+        )
+
+    @api.model
+    def _customer_upsert_batch(self, customers, mode):
+        results = [None] * len(customers)
+        cleaned = self._clean_customers(customers, results, mode)
+        prepared = self._resolve_customer_references(cleaned, results, mode)
+        to_create, to_update, claimed = self._plan_upserts(prepared)
+        self._claim_identities(list(claimed))
+        created_ids = self._create_customers(to_create, claimed, results, mode)
+        self._update_customers(to_update, to_create, created_ids, results, mode)
+        return self._upsert_response(results)
+
+    @api.model
+    def _reject(self, results, mode, errors=None):
+        """In atomic mode, the first error rejects the batch."""
+        errors = errors if errors is not None else [r for r in results if r]
+        if errors and mode == "atomic":
+            raise ValidationError(
+                _(
+                    "%(count)s of %(total)s customers rejected, nothing was written. "
+                    "First: record %(index)s: %(error)s",
+                    count=len(errors),
+                    total=len(results),
+                    index=errors[0]["index"],
+                    error=errors[0]["error"],
+                )
+            )
+
+    @api.model
+    def _clean_customers(self, customers, results, mode):
+        cleaned = []
+        for index, payload in enumerate(customers):
+            try:
+                values, refs = api_schema.clean_customer(payload)
+                cleaned.append((index, values, refs))
+            except ApiInputError as error:
+                results[index] = {"index": index, "ok": False, "error": str(error)}
+        self._reject(results, mode)
+        return cleaned
+
+    @api.model
+    def _resolve_customer_references(self, cleaned, results, mode):
+        """Codes to ids, one query per kind; unknown interests are created."""
+        codes = {"district": set(), "tier": set(), "branch": set()}
+        names = set()
+        for _index, _values, refs in cleaned:
+            for key, found in codes.items():
+                if refs.get(key):
+                    found.add(refs[key])
+            names.update(refs.get("interests", ()))
+        tables = {
+            "district": self._resolve_codes("crm.hk.district", codes["district"]),
+            "tier": self._resolve_codes("crm.membership.tier", codes["tier"]),
+            "branch": self._resolve_codes("crm.retail.branch", codes["branch"]),
+        }
+        interests = self._resolve_codes("crm.retail.interest", names, "name")
+        missing = names - set(interests)
+        if missing:
+            new = self.env["crm.retail.interest"].create([{"name": n} for n in sorted(missing)])
+            interests.update({r.name: r.id for r in new})
+        targets = {
+            "district": "district_id",
+            "tier": "membership_tier_id",
+            "branch": "retail_branch_id",
+        }
+        prepared = []
+        for index, values, refs in cleaned:
+            unknown = [key for key in tables if refs.get(key) and refs[key] not in tables[key]]
+            if unknown:
+                key = unknown[0]
+                results[index] = {
+                    "index": index,
+                    "ok": False,
+                    "error": f"unknown {key} code {refs[key]!r}",
+                }
+                continue
+            for key, field in targets.items():
+                if key in refs:
+                    values[field] = tables[key].get(refs[key], False)
+            if "interests" in refs:
+                values["interest_ids"] = [(6, 0, [interests[n] for n in refs["interests"]])]
+            prepared.append((index, values))
+        self._reject(results, mode)
+        return prepared
+
+    @api.model
+    def _plan_upserts(self, prepared):
+        """Split the records into creations and updates; a new customer that
+        appears twice in the batch is created once and then updated."""
+        keys = [k for _index, values in prepared for k in api_schema.identity_keys(values)]
+        found = self._find_customers(keys)
+        to_create, to_update, claimed = [], [], {}
+        for index, values in prepared:
+            record_keys = api_schema.identity_keys(values)
+            target = next((found[k] for k in record_keys if k in found), None)
+            if target is None:
+                target = next((claimed[k] for k in record_keys if k in claimed), None)
+            if target is None:
+                slot = ("new", len(to_create))
+                claimed.update(dict.fromkeys(record_keys, slot))
+                to_create.append((index, values))
+            else:
+                to_update.append((index, target, values))
+        return to_create, to_update, claimed
+
+    @api.model
+    def _create_customers(self, to_create, claimed, results, mode):
+        if not to_create:
+            return {}
+        Partner = self.env["res.partner"].with_context(**_CREATE_CONTEXT)
+        create_vals = []
+        for _index, values in to_create:
+            vals = dict(values, is_retail_customer=True)
+            vals.setdefault(
+                "name",
+                values.get("email")
+                or values.get("phone")
+                or values.get("mobile")
+                or values.get("membership_number"),
+            )
+            create_vals.append(vals)
+        created_ids = {}
+        if mode == "per_record":
+            for (index, _values), vals in zip(to_create, create_vals, strict=True):
+                try:
+                    with self.env.cr.savepoint():
+                        created_ids[index] = Partner.create(vals).id
+                except (UserError, ValidationError) as error:
+                    results[index] = {"index": index, "ok": False, "error": str(error)}
+        else:
+            partners = Partner.create(create_vals)
+            created_ids = {
+                index: partner.id
+                for (index, _values), partner in zip(to_create, partners, strict=True)
+            }
+        self._register_identities(
+            {key: created_ids.get(to_create[slot[1]][0]) for key, slot in claimed.items()}
+        )
+        for index, partner_id in created_ids.items():
+            results[index] = {"index": index, "ok": True, "id": partner_id, "created": True}
+        return created_ids
+
+    @api.model
+    def _update_customers(self, to_update, to_create, created_ids, results, mode):
+        Partner = self.env["res.partner"].with_context(**_CREATE_CONTEXT)
+        for index, target, values in to_update:
+            if isinstance(target, tuple):  # a customer created earlier in this batch
+                target = created_ids.get(to_create[target[1]][0])
+                if not target:
+                    results[index] = {
+                        "index": index,
+                        "ok": False,
+                        "error": "its duplicate in this batch failed",
+                    }
+                    continue
+            # an upsert completes a profile: empty values never erase known data
+            vals = {k: v for k, v in values.items() if v is not False}
+            partner = Partner.browse(target)
+            try:
+                if mode == "per_record":
+                    with self.env.cr.savepoint():
+                        partner.write(vals)
+                        partner.flush_recordset()
+                else:
+                    partner.write(vals)
+            except (UserError, ValidationError) as error:
+                if mode == "atomic":
+                    raise
+                results[index] = {"index": index, "ok": False, "error": str(error)}
+                continue
+            results[index] = {"index": index, "ok": True, "id": target, "created": False}
+
+    @api.model
+    def _upsert_response(self, results):
+        ids = [r["id"] for r in results if r and r.get("ok")]
+        numbers = {
+            r["id"]: r["membership_number"]
+            for r in self.env["res.partner"].browse(ids).read(["membership_number"])
+        }
+        results = [
+            r or {"index": i, "ok": False, "error": "not processed"} for i, r in enumerate(results)
+        ]
+        for row in results:
+            if row["ok"]:
+                row["membership_number"] = numbers.get(row["id"]) or False
+        return {
+            "created": sum(1 for r in results if r["ok"] and r["created"]),
+            "updated": sum(1 for r in results if r["ok"] and not r["created"]),
+            "failed": sum(1 for r in results if not r["ok"]),
+            "results": results,
+        }
+
+    @api.model
+    def _register_identities(self, key_to_partner):
+        pairs = [(f"{k[0]}:{k[1]}", pid) for k, pid in key_to_partner.items() if pid]
+        if not pairs:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_customer_identity i SET partner_id = v.partner_id
+                  FROM unnest(%s::varchar[], %s::int[]) AS v(key, partner_id)
+                 WHERE i.key = v.key
+                """,
+                [p[0] for p in pairs],
+                [p[1] for p in pairs],
+            )
+        )
+
+    @api.model
+    def customer_summary(self, customer):
+        """Profile, segment, profit, consent status and open data-quality
+        issues of one customer, as far as the caller may see them."""
+        self._check_api_access()
+        partner = self._customer_ref(customer)
+        classification = self.env["crm.privacy.field.classification"]
+        wanted = [
+            "name",
+            "membership_number",
+            "membership_tier_id",
+            "retail_branch_id",
+            "district_id",
+            "retail_channel",
+            "residency",
+            "preferred_language",
+            "preferred_contact_channel",
+            "phone",
+            "mobile",
+            "email",
+            "birthday_day",
+            "birthday_month",
+            "enrolment_date",
+            "last_online_visit",
+        ]
+        visible = classification._get_visible_fields("res.partner", wanted)
+        profile = partner.read(visible)[0]
+        summary = {"id": partner.id, "profile": profile}
+        for fname in ("rfm_segment", "dq_score"):
+            if fname in partner._fields:
+                summary[fname] = partner[fname]
+        Profit = self.env["crm.customer.profit"]
+        if Profit.has_access("read"):
+            since = fields.Date.subtract(fields.Date.context_today(self), months=12)
+            rows = Profit._read_group(
+                [("partner_id", "=", partner.id), ("month", ">=", since)],
+                [],
+                ["revenue:sum", "profit:sum", "order_count:sum"],
+            )
+            revenue, profit, orders = rows[0]
+            summary["profit_12_months"] = {"revenue": revenue, "profit": profit, "orders": orders}
+        summary["consents"] = partner._crm_consent_status().get(partner.id, [])
+        Issue = self.env.get("crm.dq.issue")
+        if Issue is not None and Issue.has_access("read"):
+            summary["open_issues"] = Issue.search_count(
+                [("partner_id", "=", partner.id), ("state", "=", "open")]
+            )
+        return _rpc_safe(summary)
+
+    # ------------------------------------------------------------------
+    # Online activity and orders
+    # ------------------------------------------------------------------
+    @api.model
+    def online_activity_record(self, activities, idempotency_key=None):
+        """Record online activity: [{"customer": ref, "kind": "visit", "date":
+        ISO, "detail": str, "product": default_code}]. Atomic."""
+        self._check_api_access()
+        try:
+            api_schema.check_batch(activities, "activities")
+        except ApiInputError as error:
+            raise ValidationError(str(error)) from None
+
+        lock_keys = [f"idem:{self.env.uid}:{idempotency_key}"] if idempotency_key else []
+        return self._serialized(
+            lock_keys,
+            lambda api_model: api_model._idempotent(
+                idempotency_key,
+                "online_activity_record",
+                activities,
+                lambda: api_model._record_activities(activities),
+            ),
+        )
+
+    @api.model
+    def _record_activities(self, activities):
+        kinds = dict(self.env["crm.online.activity"]._fields["kind"].selection)
+        vals_list = []
+        codes = {a.get("product") for a in activities if isinstance(a, dict)}
+        products = self._resolve_codes("product.product", codes, "default_code")
+        for index, activity in enumerate(activities):
+            try:
+                vals = api_schema.clean_activity(activity, kinds, products)
+            except ApiInputError as error:
+                raise ValidationError(
+                    _("Activity %(index)s: %(error)s", index=index, error=error)
+                ) from None
+            vals["partner_id"] = self._customer_ref(activity.get("customer")).id
+            vals["activity_date"] = vals["activity_date"] or fields.Datetime.now()
+            vals_list.append(vals)
+        records = self.env["crm.online.activity"].create(vals_list)
+        return {"recorded": len(records), "ids": records.ids}
+
+    @api.model
+    def order_record(self, order, idempotency_key=None):
+        """Record an order from the e-shop or POS: {"external_ref", "customer":
+        ref, "branch": code, "date": ISO, "confirm": bool, "lines": [{"product":
+        default_code, "qty": n, "price_unit": x, "discount": pct}]}. The same
+        external_ref never creates a second order."""
+        self._check_api_access()
+        if not isinstance(order, dict):
+            raise ValidationError(_("An order must be a struct."))
+        ref = order.get("external_ref")
+        lock_keys = [f"order:{ref}"] if isinstance(ref, str) else []
+        if idempotency_key:
+            lock_keys.append(f"idem:{self.env.uid}:{idempotency_key}")
+        return self._serialized(
+            lock_keys,
+            lambda api_model: api_model._idempotent(
+                idempotency_key, "order_record", order, lambda: api_model._order_record(order)
+            ),
+        )
+
+    @api.model
+    def _order_record(self, order):
+        allowed = {"external_ref", "customer", "branch", "date", "confirm", "lines", "note"}
+        unknown = set(order) - allowed
+        if unknown:
+            raise ValidationError(
+                _("Unknown keys: %(keys)s", keys=", ".join(sorted(map(str, unknown))))
+            )
+        try:
+            ref = api_schema._text(order.get("external_ref"), "external_ref", 64, required=True)
+            when = api_schema._datetime(order.get("date"), "date")
+            lines = order.get("lines")
+            if not isinstance(lines, list) or not lines or len(lines) > 500:
+                raise ApiInputError("'lines' must be a list of 1 to 500 lines")
+        except ApiInputError as error:
+            raise ValidationError(str(error)) from None
+        SaleOrder = self.env["sale.order"]
+        existing = SaleOrder.search(
+            [("client_order_ref", "=", ref), ("origin", "=", "crm_retail_api")], limit=1
+        )
+        if existing:
+            return {
+                "id": existing.id,
+                "name": existing.name,
+                "created": False,
+                "state": existing.state,
+            }
+        # claim the reference: a parallel call with the same one waits, then retries
+        self._claim_identities([("order", ref)])
+        partner = self._customer_ref(order.get("customer"))
+        codes = {line.get("product") for line in lines if isinstance(line, dict)}
+        products = self._resolve_codes("product.product", codes, "default_code")
+        line_vals = []
+        for index, line in enumerate(lines):
+            try:
+                vals = api_schema.clean_order_line(line)
+                if line.get("product") not in products:
+                    raise ApiInputError(f"unknown product {line.get('product')!r}")
+            except ApiInputError as error:
+                raise ValidationError(
+                    _("Line %(index)s: %(error)s", index=index, error=error)
+                ) from None
+            vals["product_id"] = products[line["product"]]
+            line_vals.append((0, 0, vals))
+        vals = {
+            "partner_id": partner.id,
+            "client_order_ref": ref,
+            "origin": "crm_retail_api",
+            "order_line": line_vals,
+        }
+        if order.get("branch"):
+            branches = self._resolve_codes("crm.retail.branch", [order["branch"]])
+            if order["branch"] not in branches:
+                raise ValidationError(_("Unknown branch code %(code)s.", code=order["branch"]))
+            vals["retail_branch_id"] = branches[order["branch"]]
+        if when:
+            vals["date_order"] = when
+        sale = SaleOrder.with_context(**_CREATE_CONTEXT).create(vals)
+        if order.get("confirm"):
+            sale.action_confirm()
+        self._register_identities({("order", ref): partner.id})
+        return {
+            "id": sale.id,
+            "name": sale.name,
+            "created": True,
+            "state": sale.state,
+            "amount_untaxed": sale.amount_untaxed,
+        }
+
+    # ------------------------------------------------------------------
+    # Consent
+    # ------------------------------------------------------------------
+    @api.model
+    def consent_record(self, consents, idempotency_key=None):
+        """Record consents and opt-outs: [{"customer": ref, "purpose": code,
+        "channel": "email"|"sms"|..., "kind": "opt_in"|"opt_out", "source":
+        "web"|"pos"|..., "use": "own_use"|..., "evidence": str}]. A consent
+        refers to the collection notice the customer was given; the active
+        notice is recorded as given online when needed. Atomic."""
+        self._check_api_access()
+        if isinstance(consents, dict):
+            consents = [consents]
+        try:
+            api_schema.check_batch(consents, "consents")
+        except ApiInputError as error:
+            raise ValidationError(str(error)) from None
+        lock_keys = [f"idem:{self.env.uid}:{idempotency_key}"] if idempotency_key else []
+        return self._serialized(
+            lock_keys,
+            lambda api_model: api_model._idempotent(
+                idempotency_key,
+                "consent_record",
+                consents,
+                lambda: api_model._consent_record(consents),
+            ),
+        )
+
+    @api.model
+    def _consent_record(self, consents):
+        Consent = self.env["crm.privacy.consent"]
+        Partner = self.env["res.partner"]
+        pics = self.env["crm.privacy.pics"].search([("state", "=", "active")], limit=1)
+        allowed = {"customer", "purpose", "channel", "kind", "source", "use", "evidence"}
+        vals_list = []
+        for index, consent in enumerate(consents):
+            if not isinstance(consent, dict) or set(consent) - allowed:
+                raise ValidationError(
+                    _(
+                        "Consent %(index)s: a struct with the keys %(keys)s.",
+                        index=index,
+                        keys=", ".join(sorted(allowed)),
+                    )
+                )
+            partner = self._customer_ref(consent.get("customer"))
+            kind = consent.get("kind", "opt_in")
+            if kind not in ("opt_in", "opt_out"):
+                raise ValidationError(
+                    _("Consent %(index)s: kind is opt_in or opt_out.", index=index)
+                )
+            purpose = consent.get("purpose")
+            purpose_rec = Partner._crm_resolve_purpose(purpose) if purpose else False
+            Consent._check_channel_use(consent.get("channel"), consent.get("use", "own_use"))
+            vals = {
+                "partner_id": partner.id,
+                "purpose_id": purpose_rec.id if purpose_rec else False,
+                "channel": consent.get("channel"),
+                "kind": kind,
+                "use": consent.get("use", "own_use"),
+                "source": consent.get("source", "web"),
+                "evidence": api_schema._text(consent.get("evidence"), "evidence", 2000)
+                if isinstance(consent.get("evidence"), str | type(None))
+                else False,
+            }
+            if kind == "opt_in":
+                if not pics:
+                    raise UserError(_("No active collection notice (PICS): publish one first."))
+                vals["pics_id"] = pics.id
+            vals_list.append(vals)
+        acknowledgements = self.env["crm.privacy.pics.acknowledgement"]
+        need_ack = {v["partner_id"] for v in vals_list if v.get("pics_id")}
+        if need_ack:
+            given = acknowledgements.search(
+                [("partner_id", "in", list(need_ack)), ("pics_id", "=", pics.id)]
+            ).partner_id.ids
+            missing = need_ack - set(given)
+            if missing:
+                acknowledgements.create(
+                    [
+                        {"partner_id": pid, "pics_id": pics.id, "channel": "online"}
+                        for pid in missing
+                    ]
+                )
+        records = Consent.create(vals_list)
+        return {"recorded": len(records), "ids": records.ids}
+
+    # ------------------------------------------------------------------
+    # Reports
+    # ------------------------------------------------------------------
+    @api.model
+    def report_run(self, template_code, date_from=None, date_to=None, branch_codes=None):
+        """Compile a department report the caller may run; returns {"run_id",
+        "state", "row_count"}. Customer-level reports are queued."""
+        self._check_api_access()
+        if not isinstance(template_code, str):
+            raise ValidationError(_("template_code must be a string."))
+        template = self.env["crm.report.template"].search([("code", "=", template_code)], limit=1)
+        if not template:
+            raise ValidationError(
+                _(
+                    "Unknown report template %(code)s (or not for your department).",
+                    code=template_code[:64],
+                )
+            )
+        try:
+            start = api_schema._datetime(date_from, "date_from")
+            end = api_schema._datetime(date_to, "date_to")
+        except ApiInputError as error:
+            raise ValidationError(str(error)) from None
+        branches = self.env["crm.retail.branch"]
+        if branch_codes:
+            if not isinstance(branch_codes, list):
+                raise ValidationError(_("branch_codes must be a list."))
+            branches = branches.search([("code", "in", branch_codes)])
+            if len(branches) != len(set(branch_codes)):
+                raise ValidationError(
+                    _("Unknown branch code in %(codes)s.", codes=", ".join(map(str, branch_codes)))
+                )
+        run = self.env["crm.report.run"]._create_for_template(
+            template,
+            date_from=start and start.date(),
+            date_to=end and end.date(),
+            branches=branches,
+        )
+        run.action_run()
+        return {
+            "run_id": run.id,
+            "state": run.state,
+            "row_count": run.row_count,
+            "error": run.error or False,
+        }
+
+    @api.model
+    def report_fetch(self, run_id, fmt="xlsx"):
+        """The file of a finished run: {"name", "mimetype", "checksum",
+        "data" (base64)}. The download is logged (PDPO export log)."""
+        self._check_api_access()
+        if isinstance(run_id, bool) or not isinstance(run_id, int):
+            raise ValidationError(_("run_id must be an integer."))
+        run = self.env["crm.report.run"].browse(run_id).exists()
+        if not run:
+            raise ValidationError(_("Unknown report run %(id)s.", id=run_id))
+        if run.state != "done":
+            raise UserError(_("The report run is %(state)s.", state=run.state))
+        attachment = run._get_output(fmt)
+        return {
+            "name": attachment.name,
+            "mimetype": attachment.mimetype,
+            "checksum": run.checksum
+            if fmt == "xlsx"
+            else hashlib.sha256(attachment.raw).hexdigest(),
+            "data": base64.b64encode(attachment.raw).decode(),
+        }

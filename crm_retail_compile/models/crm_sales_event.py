@@ -1,0 +1,521 @@
+"""The permanent, append-only record of every step of the sales cycle.
+
+Events are never written by users: the ``_sync_*`` methods derive them from
+the operational documents (leads, orders, deliveries, invoices, payments)
+with one set-based ``INSERT ... SELECT`` per kind of step. Each statement
+inserts only what is missing (``NOT EXISTS`` or a reconciliation of recorded
+against current amounts), so the same code serves the real-time hooks, the
+hourly safety net and the backfill of data that existed before installation,
+and running it twice inserts nothing the second time.
+
+Order revenue is reconciled, not copied: while an order is confirmed its
+recorded events sum to its current untaxed amount and cost; a change after
+confirmation adds an ``order_adjusted`` event with the difference, and a
+cancellation an ``order_cancelled`` event that reverses what was recorded.
+"""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+EVENT_TYPES = [
+    ("lead_created", "Lead Created"),
+    ("qualified", "Qualified"),
+    ("won", "Won"),
+    ("lost", "Lost"),
+    ("reopened", "Reopened"),
+    ("quotation_sent", "Quotation Sent"),
+    ("order_confirmed", "Order Confirmed"),
+    ("order_adjusted", "Order Adjusted"),
+    ("order_cancelled", "Order Cancelled"),
+    ("delivered", "Delivered"),
+    ("returned", "Returned"),
+    ("invoiced", "Invoiced"),
+    ("paid", "Paid"),
+    ("refunded", "Refunded"),
+]
+# Events whose amounts make up the customer's revenue and cost (profit); an
+# invoice counts too when no sale order was recorded for it (a direct sale).
+REVENUE_TYPES = ("order_confirmed", "order_adjusted", "order_cancelled", "refunded")
+RETURN_TYPES = ("returned", "refunded")
+
+_INSERT_COLUMNS = SQL(
+    """event_type, event_date, name, partner_id, retail_branch_id, user_id, team_id,
+    lead_id, order_id, move_id, picking_id, lost_reason_id, stage_id,
+    membership_tier_id, revenue, cost, margin, is_revenue, currency_id, company_id,
+    create_uid, create_date, write_uid, write_date"""
+)
+
+
+class CrmSalesEvent(models.Model):
+    _name = "crm.sales.event"
+    _inherit = ["crm.branch.mixin"]
+    _description = "Sales Cycle Event"
+    _order = "event_date desc, id desc"
+    _rec_name = "name"
+
+    name = fields.Char(string="Document", readonly=True)
+    event_type = fields.Selection(EVENT_TYPES, required=True, readonly=True, index=True)
+    event_date = fields.Datetime(required=True, readonly=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, index=True, ondelete="restrict"
+    )
+    retail_branch_id = fields.Many2one(readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, index=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    lead_id = fields.Many2one(
+        "crm.lead", string="Opportunity", readonly=True, index=True, ondelete="set null"
+    )
+    order_id = fields.Many2one("sale.order", readonly=True, index=True, ondelete="set null")
+    move_id = fields.Many2one(
+        "account.move", string="Invoice", readonly=True, index=True, ondelete="set null"
+    )
+    picking_id = fields.Many2one(
+        "stock.picking", string="Transfer", readonly=True, ondelete="set null"
+    )
+    lost_reason_id = fields.Many2one("crm.lost.reason", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
+    membership_tier_id = fields.Many2one(
+        "crm.membership.tier", string="Tier at the Time", readonly=True
+    )
+    categ_ids = fields.Many2many(
+        "product.category",
+        "crm_sales_event_product_category_rel",
+        "event_id",
+        "categ_id",
+        string="Product Categories",
+        readonly=True,
+    )
+    revenue = fields.Monetary(string="Untaxed Revenue", readonly=True)
+    cost = fields.Monetary(readonly=True)
+    margin = fields.Monetary(readonly=True)
+    is_revenue = fields.Boolean(
+        string="Counts for Profit",
+        readonly=True,
+        help="Confirmed, adjusted and cancelled orders, refunds, and invoices of sales "
+        "without an order make up profit; the other steps carry their amounts for "
+        "information.",
+    )
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+
+    def init(self):
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS crm_sales_event_profit_idx "
+                "ON crm_sales_event (partner_id, event_date) WHERE is_revenue"
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Append-only
+    # ------------------------------------------------------------------
+    # append-only: users never create, change or delete these (internal code
+    # writes them with SQL), so the ORM methods refuse without calling super
+    @api.model_create_multi
+    def create(self, vals_list):  # pylint: disable=method-required-super
+        raise UserError(_("Sales events are recorded automatically and cannot be created."))
+
+    def write(self, vals):  # pylint: disable=method-required-super
+        raise UserError(
+            _(
+                "Sales events are permanent: they cannot be changed. A correction is recorded "
+                "as a new event when the document is corrected."
+            )
+        )
+
+    def unlink(self):  # pylint: disable=method-required-super
+        raise UserError(_("Sales events are permanent: they cannot be deleted."))
+
+    # ------------------------------------------------------------------
+    # Recording
+    # ------------------------------------------------------------------
+    @api.model
+    def _sync_all(self, since=None):
+        """Record every missing event; ``since`` limits the scan to documents
+        changed from that datetime (None: everything, i.e. the backfill)."""
+        count = 0
+        count += self._sync_lead_events(since=since)
+        count += self._sync_order_events(since=since)
+        count += self._sync_picking_events(since=since)
+        count += self._sync_invoice_events(since=since)
+        return count
+
+    @api.model
+    def _doc_filter(self, alias, ids, since):
+        conditions = [SQL("TRUE")]
+        if ids is not None:
+            conditions.append(SQL("%s.id = ANY(%s)", SQL.identifier(alias), list(ids)))
+        if since:
+            conditions.append(SQL("%s.write_date >= %s", SQL.identifier(alias), since))
+        return SQL(" AND ").join(conditions)
+
+    @api.model
+    def _insert_events(self, source):
+        """Insert the events selected by ``source`` and return their number.
+
+        ``source`` selects event_type, event_date, name, partner_id,
+        retail_branch_id, user_id, team_id, lead_id, order_id, move_id,
+        picking_id, lost_reason_id, stage_id, revenue, cost, company_id.
+        """
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH src (event_type, event_date, name, partner_id, retail_branch_id,
+                          user_id, team_id, lead_id, order_id, move_id, picking_id,
+                          lost_reason_id, stage_id, revenue, cost, company_id)
+                  AS (%(source)s)
+                INSERT INTO crm_sales_event (%(columns)s)
+                SELECT src.event_type, src.event_date, src.name, src.partner_id,
+                       src.retail_branch_id, src.user_id, src.team_id, src.lead_id,
+                       src.order_id, src.move_id, src.picking_id, src.lost_reason_id,
+                       src.stage_id, p.membership_tier_id,
+                       ROUND(src.revenue::numeric, 2), ROUND(src.cost::numeric, 2),
+                       ROUND(src.revenue::numeric, 2) - ROUND(src.cost::numeric, 2),
+                       src.event_type IN %(revenue_types)s
+                           OR (src.event_type = 'invoiced' AND src.order_id IS NULL),
+                       c.currency_id, src.company_id,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM src
+                  JOIN res_company c ON c.id = src.company_id
+                  LEFT JOIN res_partner p ON p.id = src.partner_id
+                RETURNING id
+                """,
+                source=source,
+                columns=_INSERT_COLUMNS,
+                revenue_types=REVENUE_TYPES,
+                uid=self.env.uid,
+            )
+        )
+        ids = [row[0] for row in rows]
+        if ids:
+            self._insert_event_categories(ids)
+            self._queue_profit_cells(ids)
+            self.invalidate_model()
+        return len(ids)
+
+    @api.model
+    def _queue_profit_cells(self, event_ids):
+        """Mark the customer profit cells these events change (same transaction)."""
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_customer_profit_dirty (partner_id, month, retail_branch_id,
+                                                       company_id)
+                SELECT DISTINCT e.partner_id, date_trunc('month', e.event_date)::date,
+                       e.retail_branch_id, e.company_id
+                  FROM crm_sales_event e
+                 WHERE e.id = ANY(%s) AND e.partner_id IS NOT NULL
+                   AND (e.is_revenue OR e.event_type IN %s)
+                """,
+                event_ids,
+                RETURN_TYPES,
+            )
+        )
+
+    @api.model
+    def _insert_event_categories(self, event_ids):
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_sales_event_product_category_rel (event_id, categ_id)
+                SELECT DISTINCT e.id, pt.categ_id
+                  FROM crm_sales_event e
+                  JOIN sale_order_line sol ON sol.order_id = e.order_id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE e.id = ANY(%(ids)s) AND pt.categ_id IS NOT NULL
+                UNION
+                SELECT DISTINCT e.id, pt.categ_id
+                  FROM crm_sales_event e
+                  JOIN account_move_line aml
+                    ON aml.move_id = e.move_id AND aml.display_type = 'product'
+                  JOIN product_product pp ON pp.id = aml.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                 WHERE e.id = ANY(%(ids)s) AND e.order_id IS NULL
+                   AND pt.categ_id IS NOT NULL
+                ON CONFLICT DO NOTHING
+                """,
+                ids=event_ids,
+            )
+        )
+
+    @api.model
+    def _sync_lead_events(self, lead_ids=None, since=None):
+        self.env["crm.lead"].flush_model()
+        self.flush_model()
+        where = self._doc_filter("l", lead_ids, since)
+        company = self.env.company.id
+        created = SQL(
+            """
+            SELECT 'lead_created' AS event_type, l.create_date AS event_date, l.name,
+                   l.partner_id, l.retail_branch_id, l.user_id, l.team_id, l.id AS lead_id,
+                   NULL::int AS order_id, NULL::int AS move_id, NULL::int AS picking_id,
+                   NULL::int AS lost_reason_id, l.stage_id,
+                   COALESCE(l.expected_revenue, 0) AS revenue, 0 AS cost,
+                   COALESCE(l.company_id, %(company)s) AS company_id
+              FROM crm_lead l
+             WHERE %(where)s AND NOT EXISTS (
+                   SELECT 1 FROM crm_sales_event e
+                    WHERE e.lead_id = l.id AND e.event_type = 'lead_created')
+            """,
+            where=where,
+            company=company,
+        )
+        qualified = SQL(
+            """
+            SELECT 'qualified', COALESCE(l.date_conversion, l.create_date), l.name,
+                   l.partner_id, l.retail_branch_id, l.user_id, l.team_id, l.id,
+                   NULL::int, NULL::int, NULL::int, NULL::int, l.stage_id,
+                   COALESCE(l.expected_revenue, 0), 0, COALESCE(l.company_id, %(company)s)
+              FROM crm_lead l
+             WHERE %(where)s AND l.type = 'opportunity' AND NOT EXISTS (
+                   SELECT 1 FROM crm_sales_event e
+                    WHERE e.lead_id = l.id AND e.event_type = 'qualified')
+            """,
+            where=where,
+            company=company,
+        )
+        # won / lost / reopened: a new event whenever the outcome differs
+        # from the last recorded one
+        outcome = SQL(
+            """
+            WITH cur AS (
+                SELECT l.*, CASE WHEN l.active AND s.is_won THEN 'won'
+                                 WHEN NOT l.active AND l.probability = 0 THEN 'lost'
+                                 ELSE 'pending' END AS outcome
+                  FROM crm_lead l
+                  LEFT JOIN crm_stage s ON s.id = l.stage_id
+                 WHERE %(where)s
+            ), last AS (
+                SELECT DISTINCT ON (e.lead_id) e.lead_id, e.event_type
+                  FROM crm_sales_event e
+                 WHERE e.event_type IN ('won', 'lost', 'reopened')
+                   AND e.lead_id IN (SELECT id FROM cur)
+                 ORDER BY e.lead_id, e.id DESC
+            )
+            SELECT CASE WHEN cur.outcome = 'pending' THEN 'reopened' ELSE cur.outcome END,
+                   CASE WHEN cur.outcome <> 'pending' AND last.event_type IS NULL
+                        THEN COALESCE(cur.date_closed, cur.write_date)
+                        ELSE NOW() AT TIME ZONE 'UTC' END,
+                   cur.name, cur.partner_id, cur.retail_branch_id, cur.user_id, cur.team_id,
+                   cur.id, NULL::int, NULL::int, NULL::int,
+                   CASE WHEN cur.outcome = 'lost' THEN cur.lost_reason_id END, cur.stage_id,
+                   CASE WHEN cur.outcome = 'won' THEN COALESCE(cur.expected_revenue, 0)
+                        ELSE 0 END,
+                   0, COALESCE(cur.company_id, %(company)s)
+              FROM cur
+              LEFT JOIN last ON last.lead_id = cur.id
+             WHERE (cur.outcome <> 'pending' AND last.event_type IS DISTINCT FROM cur.outcome)
+                OR (cur.outcome = 'pending' AND last.event_type IN ('won', 'lost'))
+            """,
+            where=where,
+            company=company,
+        )
+        return sum(self._insert_events(source) for source in (created, qualified, outcome))
+
+    @api.model
+    def _sync_order_events(self, order_ids=None, since=None):
+        self.env["sale.order"].flush_model()
+        self.env["sale.order.line"].flush_model()
+        self.flush_model()
+        where = self._doc_filter("so", order_ids, since)
+        sent = SQL(
+            """
+            SELECT 'quotation_sent', COALESCE(so.write_date, so.create_date), so.name,
+                   so.partner_id, so.retail_branch_id, so.user_id, so.team_id,
+                   so.opportunity_id, so.id, NULL::int, NULL::int, NULL::int, NULL::int,
+                   so.amount_untaxed / NULLIF(so.currency_rate, 0),
+                   (so.amount_untaxed - COALESCE(so.margin, 0)) / NULLIF(so.currency_rate, 0),
+                   so.company_id
+              FROM sale_order so
+             WHERE %(where)s AND so.state = 'sent' AND NOT EXISTS (
+                   SELECT 1 FROM crm_sales_event e
+                    WHERE e.order_id = so.id AND e.event_type = 'quotation_sent')
+            """,
+            where=where,
+        )
+        revenue = SQL(
+            """
+            WITH o AS (
+                SELECT so.*, so.state = 'sale' AS is_sale,
+                       CASE WHEN so.state = 'sale' THEN
+                           ROUND((so.amount_untaxed / NULLIF(so.currency_rate, 0))::numeric, 2)
+                       ELSE 0 END AS exp_revenue,
+                       CASE WHEN so.state = 'sale' THEN
+                           ROUND(((so.amount_untaxed - COALESCE(so.margin, 0))
+                                  / NULLIF(so.currency_rate, 0))::numeric, 2)
+                       ELSE 0 END AS exp_cost
+                  FROM sale_order so
+                 WHERE %(where)s
+            ), rec AS (
+                SELECT e.order_id, SUM(e.revenue) AS revenue, SUM(e.cost) AS cost,
+                       SUM(CASE e.event_type WHEN 'order_confirmed' THEN 1
+                                             WHEN 'order_cancelled' THEN -1 ELSE 0 END) AS n
+                  FROM crm_sales_event e
+                 WHERE e.order_id IN (SELECT id FROM o)
+                   AND e.event_type IN ('order_confirmed', 'order_adjusted', 'order_cancelled')
+                 GROUP BY e.order_id
+            )
+            SELECT CASE WHEN o.is_sale AND COALESCE(rec.n, 0) <= 0 THEN 'order_confirmed'
+                        WHEN NOT o.is_sale THEN 'order_cancelled'
+                        ELSE 'order_adjusted' END,
+                   CASE WHEN o.is_sale AND COALESCE(rec.n, 0) <= 0 THEN o.date_order
+                        ELSE NOW() AT TIME ZONE 'UTC' END,
+                   o.name, o.partner_id, o.retail_branch_id, o.user_id, o.team_id,
+                   o.opportunity_id, o.id, NULL::int, NULL::int, NULL::int, NULL::int,
+                   o.exp_revenue - COALESCE(rec.revenue, 0),
+                   o.exp_cost - COALESCE(rec.cost, 0),
+                   o.company_id
+              FROM o
+              LEFT JOIN rec ON rec.order_id = o.id
+             WHERE (o.is_sale AND (COALESCE(rec.n, 0) <= 0
+                                   OR o.exp_revenue <> COALESCE(rec.revenue, 0)
+                                   OR o.exp_cost <> COALESCE(rec.cost, 0)))
+                OR (NOT o.is_sale AND COALESCE(rec.n, 0) > 0)
+            """,
+            where=where,
+        )
+        return self._insert_events(sent) + self._insert_events(revenue)
+
+    @api.model
+    def _sync_picking_events(self, picking_ids=None, since=None):
+        if "stock.picking" not in self.env:
+            return 0
+        self.env["stock.picking"].flush_model()
+        self.env["stock.move"].flush_model()
+        self.flush_model()
+        where = self._doc_filter("sp", picking_ids, since)
+        source = SQL(
+            """
+            WITH p AS (
+                SELECT sp.id, sp.name, sp.date_done, sp.company_id,
+                       CASE WHEN sp.return_id IS NULL THEN 'delivered' ELSE 'returned' END
+                           AS event_type,
+                       COALESCE(sp.sale_id, orig.sale_id) AS sale_id
+                  FROM stock_picking sp
+                  JOIN stock_picking_type spt ON spt.id = sp.picking_type_id
+                  LEFT JOIN stock_picking orig ON orig.id = sp.return_id
+                 WHERE %(where)s AND sp.state = 'done'
+                   AND ((spt.code = 'outgoing' AND sp.return_id IS NULL)
+                        OR (spt.code = 'incoming' AND sp.return_id IS NOT NULL))
+                   AND NOT EXISTS (SELECT 1 FROM crm_sales_event e
+                                    WHERE e.picking_id = sp.id
+                                      AND e.event_type IN ('delivered', 'returned'))
+            ), amounts AS (
+                SELECT m.picking_id,
+                       SUM(m.quantity * sol.price_reduce_taxexcl
+                           / NULLIF(so.currency_rate, 0)) AS revenue,
+                       SUM(m.quantity * sol.purchase_price / NULLIF(so.currency_rate, 0))
+                           AS cost
+                  FROM stock_move m
+                  JOIN sale_order_line sol ON sol.id = m.sale_line_id
+                  JOIN sale_order so ON so.id = sol.order_id
+                 WHERE m.picking_id IN (SELECT id FROM p) AND m.state = 'done'
+                 GROUP BY m.picking_id
+            )
+            SELECT p.event_type, p.date_done, p.name, so.partner_id, so.retail_branch_id,
+                   so.user_id, so.team_id, so.opportunity_id, so.id, NULL::int, p.id,
+                   NULL::int, NULL::int,
+                   CASE WHEN p.event_type = 'returned' THEN -1 ELSE 1 END
+                       * COALESCE(a.revenue, 0),
+                   CASE WHEN p.event_type = 'returned' THEN -1 ELSE 1 END * COALESCE(a.cost, 0),
+                   p.company_id
+              FROM p
+              JOIN sale_order so ON so.id = p.sale_id
+              LEFT JOIN amounts a ON a.picking_id = p.id
+            """,
+            where=where,
+        )
+        return self._insert_events(source)
+
+    @api.model
+    def _sync_invoice_events(self, move_ids=None, since=None):
+        self.env["account.move"].flush_model()
+        self.env["account.move.line"].flush_model()
+        self.flush_model()
+        where = self._doc_filter("am", move_ids, since)
+        source = SQL(
+            """
+            WITH m AS (
+                SELECT am.*, k.event_type
+                  FROM account_move am
+                  CROSS JOIN LATERAL (VALUES
+                      (CASE WHEN am.move_type = 'out_invoice' THEN 'invoiced'
+                            ELSE 'refunded' END),
+                      (CASE WHEN am.move_type = 'out_invoice'
+                             AND am.payment_state IN ('paid', 'in_payment')
+                            THEN 'paid' END)
+                  ) AS k(event_type)
+                 WHERE %(where)s AND am.state = 'posted'
+                   AND am.move_type IN ('out_invoice', 'out_refund')
+                   AND k.event_type IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM crm_sales_event e
+                                    WHERE e.move_id = am.id AND e.event_type = k.event_type)
+            ), links AS (
+                SELECT aml.move_id, MIN(so.id) AS order_id,
+                       SUM(aml.quantity * sol.purchase_price / NULLIF(so.currency_rate, 0))
+                           AS cost
+                  FROM account_move_line aml
+                  JOIN sale_order_line_invoice_rel r ON r.invoice_line_id = aml.id
+                  JOIN sale_order_line sol ON sol.id = r.order_line_id
+                  JOIN sale_order so ON so.id = sol.order_id
+                 WHERE aml.move_id IN (SELECT id FROM m)
+                 GROUP BY aml.move_id
+            )
+            SELECT m.event_type,
+                   CASE WHEN m.event_type = 'paid' THEN COALESCE(m.write_date, m.create_date)
+                        ELSE COALESCE(m.invoice_date::timestamp, m.create_date) END,
+                   m.name, m.commercial_partner_id,
+                   COALESCE(so.retail_branch_id, rp.retail_branch_id),
+                   COALESCE(m.invoice_user_id, so.user_id), COALESCE(m.team_id, so.team_id),
+                   so.opportunity_id, so.id, m.id, NULL::int, NULL::int, NULL::int,
+                   m.amount_untaxed_signed,
+                   CASE WHEN m.move_type = 'out_refund' THEN -1 ELSE 1 END
+                       * COALESCE(links.cost, 0),
+                   m.company_id
+              FROM m
+              LEFT JOIN links ON links.move_id = m.id
+              LEFT JOIN sale_order so ON so.id = links.order_id
+              LEFT JOIN res_partner rp ON rp.id = m.commercial_partner_id
+            """,
+            where=where,
+        )
+        return self._insert_events(source)
+
+    # ------------------------------------------------------------------
+    # Actions and scheduled jobs
+    # ------------------------------------------------------------------
+    @api.model
+    def action_backfill(self):
+        """Record the events of data that existed before installation."""
+        if not self.env.user.has_group("crm_retail_compile.group_retail_admin"):
+            raise UserError(_("Only Retail CRM administrators can run the backfill."))
+        count = self.sudo()._sync_all()
+        self.env["crm.customer.profit"].sudo()._refresh()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Sales events"),
+                "message": _("%(count)s missing events recorded.", count=count),
+                "sticky": False,
+                "type": "success",
+            },
+        }
+
+    @api.model
+    def _cron_sync(self):
+        """Safety net and payments: record what the real-time hooks could not
+        see (payments reconciled in batch, data written by SQL imports)."""
+        param = self.env["ir.config_parameter"].sudo()
+        last = param.get_param("crm_retail_compile.sales_event_sync_since")
+        started = fields.Datetime.now()
+        self._sync_all(since=fields.Datetime.to_datetime(last) if last else None)
+        # payment states change by recomputation, which leaves write_date
+        # alone: look at every posted invoice for those (one anti-join)
+        self._sync_invoice_events()
+        param.set_param(
+            "crm_retail_compile.sales_event_sync_since", fields.Datetime.to_string(started)
+        )
+        self.env["crm.customer.profit"]._refresh()

@@ -1,0 +1,525 @@
+"""Customer analytics stored on the customer: RFM segment, age band,
+forecasts and next best categories, refreshed nightly with set-based SQL.
+
+The mathematics lives in ``lib/analytics`` (plain numpy/scipy); this model
+reads the aggregated figures with one query and writes them back with one
+statement for all customers.
+"""
+
+import datetime
+import logging
+
+import numpy as np
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from ..lib.analytics import btyd
+from ..lib.analytics import rfm as rfm_lib
+
+_logger = logging.getLogger(__name__)
+
+PARAM = "crm_retail_compile.analytics_"
+DEFAULTS = {
+    "rfm_window_days": 730,
+    "forecast_horizon_days": 90,
+    "clv_horizon_days": 365,
+    "winback_p_alive": 0.5,
+    "winback_min_clv": 0.0,
+    "affinity_min_customers": 2,
+}
+WINBACK_PURPOSE = "winback"
+CONSENT_CHANNELS = ("email", "sms", "phone", "whatsapp", "post")
+# days per time unit of the fitted models (weeks, as in the published work)
+TIME_UNIT_DAYS = 7.0
+
+
+def _segment_case(r, f, m, frequency):
+    """SQL CASE of rfm.segment() (same order of the rules)."""
+    return SQL(
+        """CASE WHEN %(r)s >= 4 AND (%(f)s + %(m)s) >= 8 THEN 'champions'
+                WHEN %(r)s >= 4 AND %(n)s = 1 THEN 'new'
+                WHEN %(r)s >= 3 AND (%(f)s + %(m)s) >= 6 THEN 'loyal'
+                WHEN %(r)s >= 3 THEN 'potential'
+                WHEN (%(f)s + %(m)s) >= 6 THEN 'at_risk'
+                WHEN %(r)s = 2 THEN 'hibernating'
+                ELSE 'lost' END""",
+        r=r,
+        f=f,
+        m=m,
+        n=frequency,
+    )
+
+
+def _score(order_by):
+    """Tie-aware quintile score (see lib/analytics/rfm.py)."""
+    return SQL(
+        "(1 + FLOOR(5.0 * (RANK() OVER (ORDER BY %s) - 1) / COUNT(*) OVER ()))::int", order_by
+    )
+
+
+# The analytics fields live in a file of their own (one file per feature, as
+# res_partner_dq.py for data quality).
+class ResPartner(models.Model):
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
+
+    rfm_recency_days = fields.Integer(
+        string="Days Since Last Purchase", readonly=True, aggregator="avg"
+    )
+    rfm_frequency = fields.Integer(string="Purchases (RFM Window)", readonly=True, aggregator="avg")
+    rfm_monetary = fields.Float(
+        string="Revenue (RFM Window)", readonly=True, digits=(16, 2), aggregator="sum"
+    )
+    rfm_r_score = fields.Integer(string="Recency Score", readonly=True, aggregator="avg")
+    rfm_f_score = fields.Integer(string="Frequency Score", readonly=True, aggregator="avg")
+    rfm_m_score = fields.Integer(string="Monetary Score", readonly=True, aggregator="avg")
+    rfm_score = fields.Char(string="RFM Score", readonly=True, index=True)
+    rfm_segment = fields.Selection(rfm_lib.SEGMENTS, string="Segment", readonly=True, index=True)
+    rfm_date = fields.Date(string="Segment Date", readonly=True)
+    age_band = fields.Selection(rfm_lib.AGE_BANDS, readonly=True, index=True)
+    forecast_purchases = fields.Float(
+        string="Expected Purchases",
+        readonly=True,
+        digits=(16, 2),
+        aggregator="sum",
+        help="Expected number of purchases in the forecast horizon (BG/NBD).",
+    )
+    forecast_spend = fields.Float(
+        string="Expected Spend",
+        readonly=True,
+        digits=(16, 2),
+        aggregator="sum",
+        help="Expected untaxed revenue in the forecast horizon (BG/NBD x Gamma-Gamma).",
+    )
+    forecast_p_alive = fields.Float(
+        string="Probability Active",
+        readonly=True,
+        digits=(16, 3),
+        aggregator="avg",
+        help="Probability that the customer is still an active buyer (BG/NBD).",
+    )
+    forecast_clv = fields.Float(
+        string="Customer Lifetime Value",
+        readonly=True,
+        digits=(16, 2),
+        aggregator="sum",
+        help="Expected untaxed revenue over the lifetime-value horizon (undiscounted).",
+    )
+    forecast_date = fields.Date(readonly=True)
+    next_categ_ids = fields.Many2many(
+        "product.category",
+        "res_partner_next_categ_rel",
+        "partner_id",
+        "categ_id",
+        string="Next Best Categories",
+        readonly=True,
+        help="Categories the customer has not bought and is most likely to buy, from the "
+        "category affinities (highest lift first).",
+    )
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    @api.model
+    def _analytics_param(self, key):
+        value = self.env["ir.config_parameter"].sudo().get_param(PARAM + key)
+        default = DEFAULTS[key]
+        try:
+            return type(default)(value) if value not in (None, False, "") else default
+        except ValueError:
+            return default
+
+    @api.model
+    def _analytics_tz(self):
+        return self.env.user.tz or "Asia/Hong_Kong"
+
+    @api.model
+    def _analytics_utc(self, day):
+        """UTC datetime of the local midnight starting ``day``."""
+        tz = pytz.timezone(self._analytics_tz())
+        local = tz.localize(datetime.datetime.combine(day, datetime.time()))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _analytics_purchase_ctes(self, date_to, date_from=None):
+        """CTEs ``docs`` and ``purchases(pid, day, revenue)`` of the customers.
+
+        A purchase is an order (its revenue events grouped, so adjustments and
+        cancellations recorded before ``date_to`` are netted) with a positive
+        net revenue, dated by its confirmation; the purchases of one customer
+        on one local day count as one transaction. Revenue events without an
+        order or confirmation (refunds) stay in ``docs`` with day NULL.
+        Bounds are local days: ``date_from`` included, ``date_to`` included.
+        """
+        conditions = [
+            SQL("e.is_revenue"),
+            SQL("e.event_date < %s", self._analytics_utc(date_to + datetime.timedelta(days=1))),
+        ]
+        if date_from:
+            # orders confirmed before date_from are left out below
+            conditions.append(SQL("e.event_date >= %s", self._analytics_utc(date_from)))
+        return SQL(
+            """
+            docs AS (
+                SELECT rp.commercial_partner_id AS pid,
+                       (MIN(e.event_date) FILTER (WHERE e.event_type = 'order_confirmed')
+                           AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date AS day,
+                       (MIN(e.event_date) AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                           AS first_day,
+                       SUM(e.revenue) AS revenue
+                  FROM crm_sales_event e
+                  JOIN res_partner rp ON rp.id = e.partner_id
+                 WHERE %(where)s
+                 GROUP BY rp.commercial_partner_id, COALESCE(e.order_id, -e.id)
+            ), purchases AS (
+                SELECT pid, day, SUM(revenue) AS revenue
+                  FROM docs
+                 WHERE day IS NOT NULL AND revenue > 0
+                 GROUP BY pid, day
+            )
+            """,
+            tz=self._analytics_tz(),
+            where=SQL(" AND ").join(conditions),
+        )
+
+    @api.model
+    def _analytics_summary(self, date_to, date_from=None):
+        """Per retail customer with purchases in [date_from, date_to]: arrays
+        ids, x, t_x, T (days), m (mean repeat spend), spend_each (mean spend
+        per purchase), recency (days), frequency, monetary, branch."""
+        self.env["crm.sales.event"].flush_model()
+        self.flush_model(["commercial_partner_id", "is_retail_customer", "retail_branch_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH %(ctes)s, cust AS (
+                    SELECT pid, MIN(day) AS first_day, MAX(day) AS last_day, COUNT(*) AS n,
+                           SUM(revenue) AS total,
+                           (ARRAY_AGG(revenue ORDER BY day))[1] AS first_revenue
+                      FROM purchases GROUP BY pid
+                )
+                SELECT c.pid, c.n - 1, c.last_day - c.first_day, %(end)s::date - c.first_day,
+                       c.total - c.first_revenue, c.total, %(end)s::date - c.last_day,
+                       c.n, COALESCE(rp.retail_branch_id, 0)
+                  FROM cust c
+                  JOIN res_partner rp ON rp.id = c.pid
+                 WHERE rp.is_retail_customer
+                 ORDER BY c.pid
+                """,
+                ctes=self._analytics_purchase_ctes(date_to, date_from),
+                end=date_to,
+            )
+        )
+        data = np.array(rows, dtype=float).reshape(-1, 9)
+        x = data[:, 1]
+        repeat_spend = data[:, 4]
+        m = np.zeros_like(x)
+        np.divide(repeat_spend, x, out=m, where=x > 0)
+        return {
+            "ids": data[:, 0].astype(int),
+            "x": x,
+            "t_x": data[:, 2],
+            "T": data[:, 3],
+            "m": m,
+            "spend_each": data[:, 5] / np.maximum(data[:, 7], 1),
+            "recency": data[:, 6],
+            "frequency": data[:, 7],
+            "monetary": data[:, 5],
+            "branch": data[:, 8].astype(int),
+        }
+
+    # ------------------------------------------------------------------
+    # RFM and age band
+    # ------------------------------------------------------------------
+    @api.model
+    def _analytics_refresh_rfm(self, today=None):
+        """Score every retail customer with one UPDATE; returns the rows changed."""
+        today = today or fields.Date.context_today(self)
+        window_start = today - datetime.timedelta(days=self._analytics_param("rfm_window_days"))
+        self.env["crm.sales.event"].flush_model()
+        self.flush_model()
+        query = SQL(
+            """
+            WITH %(ctes)s, agg AS (
+                SELECT p.pid, %(today)s::date - MAX(p.day) AS recency,
+                       COUNT(*) FILTER (WHERE p.day >= %(start)s) AS frequency,
+                       COALESCE(SUM(p.revenue) FILTER (WHERE p.day >= %(start)s), 0)
+                           AS monetary
+                  FROM purchases p GROUP BY p.pid
+            ), refunds AS (
+                SELECT pid, SUM(revenue) AS revenue FROM docs
+                 WHERE day IS NULL AND first_day >= %(start)s GROUP BY pid
+            ), base AS (
+                SELECT a.pid, a.recency, a.frequency,
+                       ROUND((a.monetary + COALESCE(f.revenue, 0))::numeric, 2) AS monetary
+                  FROM agg a
+                  JOIN res_partner rp ON rp.id = a.pid AND rp.is_retail_customer
+                  LEFT JOIN refunds f ON f.pid = a.pid
+            ), scored AS (
+                SELECT base.*, %(r)s AS r, %(f)s AS f, %(m)s AS m FROM base
+            ), final AS (
+                SELECT rp.id, s.recency, s.frequency, s.monetary, s.r, s.f, s.m,
+                       CASE WHEN s.pid IS NOT NULL THEN s.r::text || s.f::text || s.m::text
+                       END AS score,
+                       CASE WHEN s.pid IS NOT NULL THEN %(segment)s END AS segment,
+                       CASE WHEN s.pid IS NOT NULL THEN %(today)s::date END AS rfm_date,
+                       CASE WHEN COALESCE(rp.birthday_year, 0) = 0 THEN 'unknown'
+                            WHEN %(year)s - rp.birthday_year < 25 THEN 'under_25'
+                            WHEN %(year)s - rp.birthday_year < 35 THEN '25_34'
+                            WHEN %(year)s - rp.birthday_year < 45 THEN '35_44'
+                            WHEN %(year)s - rp.birthday_year < 55 THEN '45_54'
+                            WHEN %(year)s - rp.birthday_year < 65 THEN '55_64'
+                            ELSE '65_plus' END AS age_band
+                  FROM res_partner rp
+                  LEFT JOIN scored s ON s.pid = rp.id
+                 WHERE rp.is_retail_customer
+            )
+            UPDATE res_partner p
+               SET rfm_recency_days = final.recency, rfm_frequency = final.frequency,
+                   rfm_monetary = final.monetary, rfm_r_score = final.r,
+                   rfm_f_score = final.f, rfm_m_score = final.m, rfm_score = final.score,
+                   rfm_segment = final.segment, rfm_date = final.rfm_date,
+                   age_band = final.age_band
+              FROM final
+             WHERE p.id = final.id
+               AND (p.rfm_score IS DISTINCT FROM final.score
+                    OR p.rfm_segment IS DISTINCT FROM final.segment
+                    OR p.rfm_recency_days IS DISTINCT FROM final.recency
+                    OR p.rfm_frequency IS DISTINCT FROM final.frequency
+                    OR p.rfm_monetary IS DISTINCT FROM final.monetary
+                    OR p.age_band IS DISTINCT FROM final.age_band)
+            """,
+            ctes=self._analytics_purchase_ctes(today),
+            today=today,
+            start=window_start,
+            year=today.year,
+            r=_score(SQL("recency DESC")),
+            f=_score(SQL("frequency")),
+            m=_score(SQL("monetary")),
+            segment=_segment_case(SQL("s.r"), SQL("s.f"), SQL("s.m"), SQL("s.frequency")),
+        )
+        self.env.cr.execute(query)
+        count = self.env.cr.rowcount
+        # rows whose figures did not change keep their date: stamp them too
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET rfm_date = %s WHERE rfm_segment IS NOT NULL "
+                "AND rfm_date IS DISTINCT FROM %s AND is_retail_customer",
+                today,
+                today,
+            )
+        )
+        self.invalidate_model(
+            [
+                "rfm_recency_days",
+                "rfm_frequency",
+                "rfm_monetary",
+                "rfm_r_score",
+                "rfm_f_score",
+                "rfm_m_score",
+                "rfm_score",
+                "rfm_segment",
+                "rfm_date",
+                "age_band",
+            ]
+        )
+        return count
+
+    # ------------------------------------------------------------------
+    # Forecasts
+    # ------------------------------------------------------------------
+    @api.model
+    def _analytics_fit(self, summary):
+        """Fit BG/NBD (weeks) and Gamma-Gamma on a summary; returns both dicts."""
+        x = summary["x"]
+        t_x = summary["t_x"] / TIME_UNIT_DAYS
+        T = summary["T"] / TIME_UNIT_DAYS
+        bgnbd = btyd.fit_bgnbd(x, t_x, T)
+        gg = None
+        if np.count_nonzero((x > 0) & (summary["m"] > 0)) >= 2:
+            gg = btyd.fit_gamma_gamma(x, summary["m"])
+            if gg["q"] <= 1:
+                gg = None  # no finite mean spend: the spend forecast is unavailable
+        return bgnbd, gg
+
+    @api.model
+    def _analytics_refresh_forecast(self, today=None):
+        """Fit on all history and store each customer's forecast; returns the
+        crm.forecast.run of type forecast (or None without data)."""
+        today = today or fields.Date.context_today(self)
+        summary = self._analytics_summary(today)
+        if not np.count_nonzero(summary["x"]):
+            _logger.info("Customer forecast skipped: no repeat purchases yet.")
+            return None
+        bgnbd, gg = self._analytics_fit(summary)
+        horizon = self._analytics_param("forecast_horizon_days")
+        clv_horizon = self._analytics_param("clv_horizon_days")
+        args = (
+            summary["x"],
+            summary["t_x"] / TIME_UNIT_DAYS,
+            summary["T"] / TIME_UNIT_DAYS,
+            summary["m"],
+        )
+        purchases, _each, spend, p_alive = btyd.predict(bgnbd, gg, *args, horizon / TIME_UNIT_DAYS)
+        clv = btyd.predict(bgnbd, gg, *args, clv_horizon / TIME_UNIT_DAYS)[2]
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET forecast_purchases = NULL, forecast_spend = NULL,
+                       forecast_p_alive = NULL, forecast_clv = NULL, forecast_date = NULL
+                 WHERE p.forecast_date IS NOT NULL AND NOT p.id = ANY(%s)
+                """,
+                summary["ids"].tolist(),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET forecast_purchases = v.purchases, forecast_spend = v.spend,
+                       forecast_p_alive = v.p_alive, forecast_clv = v.clv,
+                       forecast_date = %(today)s
+                  FROM unnest(%(ids)s::int[], %(purchases)s::float8[], %(spend)s::float8[],
+                              %(p_alive)s::float8[], %(clv)s::float8[])
+                       AS v(id, purchases, spend, p_alive, clv)
+                 WHERE p.id = v.id
+                """,
+                today=today,
+                ids=summary["ids"].tolist(),
+                purchases=np.round(purchases, 4).tolist(),
+                spend=np.round(spend, 2).tolist(),
+                p_alive=np.round(p_alive, 4).tolist(),
+                clv=np.round(clv, 2).tolist(),
+            )
+        )
+        self.invalidate_model(
+            [
+                "forecast_purchases",
+                "forecast_spend",
+                "forecast_p_alive",
+                "forecast_clv",
+                "forecast_date",
+            ]
+        )
+        return self.env["crm.forecast.run"]._create_forecast_run(
+            today, horizon, summary, bgnbd, gg, purchases, spend
+        )
+
+    # ------------------------------------------------------------------
+    # Win-back
+    # ------------------------------------------------------------------
+    @api.model
+    def _analytics_winback_candidates(self):
+        """Valuable customers (top monetary quintile or CLV above the threshold)
+        whose probability of being active fell below the threshold."""
+        threshold = self._analytics_param("winback_p_alive")
+        min_clv = self._analytics_param("winback_min_clv")
+        valuable = [("rfm_m_score", "=", 5)]
+        if min_clv > 0:
+            valuable = ["|", ("forecast_clv", ">=", min_clv)] + valuable
+        return self.search(
+            [
+                ("is_retail_customer", "=", True),
+                ("forecast_date", "!=", False),
+                ("forecast_p_alive", "<", threshold),
+            ]
+            + valuable
+        )
+
+    @api.model
+    def _analytics_create_winback_activities(self, partners=None):
+        """One win-back activity per valuable customer at risk who consented to
+        win-back marketing on at least one channel, for the home branch's
+        manager (else the salesperson); never two open ones. Returns them."""
+        partners = self._analytics_winback_candidates() if partners is None else partners
+        activity_type = self.env.ref(
+            "crm_retail_compile.mail_activity_type_winback", raise_if_not_found=False
+        )
+        if not partners or not activity_type:
+            return self.env["mail.activity"]
+        Activity = self.env["mail.activity"]
+        open_ids = set(
+            Activity.search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            ).mapped("res_id")
+        )
+        partners = partners.filtered(lambda p: p.id not in open_ids)
+        if not partners:
+            return Activity
+        channels = {}
+        labels = dict(
+            self.env["crm.privacy.consent"]._fields["channel"]._description_selection(self.env)
+        )
+        for channel in CONSENT_CHANNELS:
+            consenting = self._crm_filter_consenting(partners, WINBACK_PURPOSE, channel)
+            for partner in consenting:
+                channels.setdefault(partner.id, []).append(labels.get(channel, channel))
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        today = fields.Date.context_today(self)
+        vals_list = []
+        for partner in partners:
+            if partner.id not in channels:
+                continue
+            user = partner.retail_branch_id.manager_id or partner.user_id or self.env.user
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "user_id": user.id,
+                    "date_deadline": today + datetime.timedelta(days=7),
+                    "summary": _("Win back %(name)s", name=partner.name),
+                    "note": _(
+                        "<p>Valuable customer (segment %(segment)s, lifetime value "
+                        "%(clv).2f) with a probability of being active of %(p_alive).0f%%.</p>"
+                        "<p>Contact only through the consented channel(s): "
+                        "<b>%(channels)s</b>.</p>",
+                        segment=dict(rfm_lib.SEGMENTS).get(partner.rfm_segment, "-"),
+                        clv=partner.forecast_clv,
+                        p_alive=100 * partner.forecast_p_alive,
+                        channels=", ".join(channels[partner.id]),
+                    ),
+                }
+            )
+        return Activity.create(vals_list)
+
+    # ------------------------------------------------------------------
+    # Scheduled job and actions
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_customer_analytics(self):
+        """Nightly: RFM and age bands, affinities and next best categories,
+        forecasts, then the win-back activities."""
+        self._analytics_refresh_rfm()
+        self.env["crm.category.affinity"]._refresh()
+        try:
+            with self.env.cr.savepoint():
+                run = self._analytics_refresh_forecast()
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+            _logger.exception("Customer forecast failed; segments are up to date.")
+            run = None
+        if run:
+            self._analytics_create_winback_activities()
+        return True
+
+    @api.model
+    def action_refresh_customer_analytics(self):
+        self.env["crm.forecast.run"]._check_analytics_admin()
+        self.sudo()._cron_customer_analytics()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Customer analytics"),
+                "message": _("Segments, forecasts and affinities are up to date."),
+                "sticky": False,
+                "type": "success",
+            },
+        }

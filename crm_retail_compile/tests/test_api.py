@@ -1,0 +1,217 @@
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import RetailCommon
+
+
+@tagged("post_install", "-at_install")
+class TestApi(RetailCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.integration = new_test_user(
+            cls.env, login="t_integration", groups="crm_retail_compile.group_integration"
+        )
+        cls.Api = cls.env["crm.retail.api"].with_user(cls.integration)
+        cls.env.ref("crm_retail_compile.membership_tier_gold")
+
+    def test_upsert_creates_then_updates_by_phone_email_or_number(self):
+        first = self.Api.customer_upsert(
+            {
+                "name": "Ho Wing 何榮",
+                "phone": "+852 9876 1234",
+                "district": "YT",
+                "tier": "gold",
+                "interests": ["Jade", "Diamonds"],
+            }
+        )
+        self.assertTrue(first["created"])
+        partner = self.env["res.partner"].browse(first["id"])
+        self.assertEqual(partner.district_id.code, "YT")
+        self.assertEqual(partner.membership_tier_id.code, "gold")
+        self.assertEqual(sorted(partner.interest_ids.mapped("name")), ["Diamonds", "Jade"])
+        # the same phone written differently finds the same customer
+        again = self.Api.customer_upsert(
+            {"phone": "98761234", "email": "ho.wing@example.com", "channel": "online"}
+        )
+        self.assertEqual(again["id"], first["id"])
+        self.assertFalse(again["created"])
+        self.assertEqual(partner.email, "ho.wing@example.com")
+        self.assertEqual(partner.name, "Ho Wing 何榮", "an upsert never erases a known name")
+        by_email = self.Api.customer_upsert(
+            {"email": "HO.WING@example.com ", "residency": "visitor"}
+        )
+        self.assertEqual(by_email["id"], first["id"])
+
+    def test_batch_finds_duplicates_inside_the_batch(self):
+        result = self.Api.customer_upsert_batch(
+            [
+                {"name": "A", "email": "same@example.com"},
+                {"name": "A again", "email": "same@example.com", "phone": "61234567"},
+            ]
+        )
+        self.assertEqual(result["created"], 1)
+        self.assertEqual(result["updated"], 1)
+        self.assertEqual(result["results"][0]["id"], result["results"][1]["id"])
+
+    def test_atomic_batch_with_a_bad_record_writes_nothing(self):
+        before = self.env["res.partner"].search_count([])
+        with self.assertRaisesRegex(ValidationError, "record 1"):
+            self.Api.customer_upsert_batch(
+                [
+                    {"name": "Good", "email": "good@example.com"},
+                    {"name": "Bad", "email": "not-an-email"},
+                ]
+            )
+        self.assertEqual(self.env["res.partner"].search_count([]), before)
+
+    def test_per_record_batch_reports_each_result(self):
+        result = self.Api.customer_upsert_batch(
+            [
+                {"name": "Good", "email": "good2@example.com"},
+                {"name": "Bad", "phone": 12345},
+                {"name": "x" * 300, "email": "long@example.com"},
+                {"name": "Unknown district", "email": "d@example.com", "district": "ZZ"},
+            ],
+            mode="per_record",
+        )
+        self.assertEqual([r["ok"] for r in result["results"]], [True, False, False, False])
+        self.assertIn("must be a string", result["results"][1]["error"])
+        self.assertIn("longer than", result["results"][2]["error"])
+        self.assertIn("unknown district", result["results"][3]["error"])
+
+    def test_bad_input_gets_clear_errors(self):
+        for bad in (
+            "not a dict",
+            {"name": "No identity"},
+            {"email": "a@example.com", "shoe_size": 42},
+            {"email": "a@example.com", "birthday_month": "May"},
+            {"email": "a@example.com", "birthday_day": 31, "birthday_month": 2},
+            {"email": "a@example.com", "last_online_visit": "yesterday"},
+            {"email": "a@example.com", "name": "nul\x00byte"},
+        ):
+            with self.subTest(bad=bad), self.assertRaises(ValidationError):
+                self.Api.customer_upsert(bad)
+        with self.assertRaises(ValidationError):
+            self.Api.customer_upsert_batch("nope")
+        with self.assertRaises(ValidationError):
+            self.Api.customer_upsert_batch([], mode="sometimes")
+
+    def test_injection_strings_are_stored_as_text(self):
+        name = "Robert'); DROP TABLE res_partner;-- <script>alert(1)</script> 陳"
+        result = self.Api.customer_upsert({"name": name, "email": "bobby@example.com"})
+        self.assertEqual(self.env["res.partner"].browse(result["id"]).name, name)
+
+    def test_idempotency_key_replays_the_first_response(self):
+        payload = [{"name": "Idem", "email": "idem@example.com"}]
+        first = self.Api.customer_upsert_batch(payload, idempotency_key="key-000001")
+        second = self.Api.customer_upsert_batch(payload, idempotency_key="key-000001")
+        self.assertEqual(first, second)
+        self.assertEqual(
+            self.env["res.partner"].search_count([("email", "=", "idem@example.com")]), 1
+        )
+        with self.assertRaises(ValidationError):
+            self.Api.customer_upsert_batch(
+                [{"email": "other@example.com"}], idempotency_key="key-000001"
+            )
+        with self.assertRaises(ValidationError):
+            self.Api.customer_upsert_batch(payload, idempotency_key="short")
+
+    def test_orders_are_recorded_once_per_external_ref(self):
+        self.product.default_code = "RING-18K"
+        customer = self.Api.customer_upsert({"name": "Buyer", "email": "buyer@example.com"})
+        order = {
+            "external_ref": "WEB-1001",
+            "customer": {"email": "buyer@example.com"},
+            "lines": [{"product": "RING-18K", "qty": 2, "price_unit": 4800}],
+            "confirm": True,
+        }
+        first = self.Api.order_record(order)
+        second = self.Api.order_record(order)
+        self.assertTrue(first["created"])
+        self.assertFalse(second["created"])
+        self.assertEqual(first["id"], second["id"])
+        sale = self.env["sale.order"].browse(first["id"])
+        self.assertEqual(sale.partner_id.id, customer["id"])
+        self.assertEqual(sale.state, "sale")
+        self.assertEqual(sale.amount_untaxed, 9600)
+        events = self.env["crm.sales.event"].search([("order_id", "=", sale.id)])
+        self.assertEqual(events.mapped("event_type"), ["order_confirmed"])
+        for bad_line in (
+            {"product": "NOPE"},
+            {"product": "RING-18K", "qty": -1},
+            {"product": "RING-18K", "discount": 150},
+        ):
+            with self.subTest(line=bad_line), self.assertRaises(ValidationError):
+                self.Api.order_record(dict(order, external_ref="WEB-BAD", lines=[bad_line]))
+
+    def test_online_activity_updates_last_visit(self):
+        customer = self.Api.customer_upsert({"name": "Surfer", "email": "surf@example.com"})
+        self.Api.online_activity_record(
+            [
+                {"customer": customer["id"], "kind": "visit", "date": "2026-01-05T10:00:00Z"},
+                {
+                    "customer": {"email": "surf@example.com"},
+                    "kind": "cart",
+                    "date": "2026-01-06T11:30:00+08:00",
+                    "detail": "Jade bangle",
+                },
+            ]
+        )
+        partner = self.env["res.partner"].browse(customer["id"])
+        self.assertEqual(str(partner.last_online_visit), "2026-01-06 03:30:00")
+        with self.assertRaises(ValidationError):
+            self.Api.online_activity_record([{"customer": customer["id"], "kind": "hack"}])
+
+    def test_consent_and_summary(self):
+        pics = self.env["crm.privacy.pics"].create(
+            {"name": "PICS", "version": "API-1", "text_en": "<p>n</p>", "text_zh": "<p>聲明</p>"}
+        )
+        pics.action_activate()
+        customer = self.Api.customer_upsert(
+            {"name": "Consenter", "email": "c@example.com", "branch": "TA"}
+        )
+        self.Api.consent_record(
+            [
+                {
+                    "customer": customer["id"],
+                    "purpose": "promotions",
+                    "channel": "email",
+                    "source": "web",
+                }
+            ]
+        )
+        partner = self.env["res.partner"].browse(customer["id"])
+        self.assertTrue(partner._crm_has_marketing_consent("promotions", "email"))
+        self.Api.consent_record(
+            {"customer": customer["id"], "channel": "email", "kind": "opt_out", "source": "web"}
+        )
+        self.assertFalse(partner._crm_has_marketing_consent("promotions", "email"))
+        summary = self.Api.customer_summary(customer["id"])
+        self.assertEqual(summary["profile"]["name"], "Consenter")
+        self.assertTrue(summary["consents"])
+        with self.assertRaises(UserError):
+            self.Api.consent_record([{"customer": customer["id"], "channel": "pigeon"}])
+
+    def test_integration_user_rights_are_minimal(self):
+        with self.assertRaises(AccessError):
+            self.env["crm.privacy.request"].with_user(self.integration).search([])
+        with self.assertRaises(AccessError):
+            self.env["crm.retail.branch"].with_user(self.integration).create(
+                {"code": "X", "name": "X"}
+            )
+        fields = self.env["res.partner"].with_user(self.integration).fields_get()
+        self.assertNotIn("hkid_number", fields)
+
+    def test_integration_user_limited_to_branches(self):
+        self.integration.write({"retail_branch_ids": [(6, 0, self.branch_a.ids)]})
+        self.assertTrue(self.integration.retail_branch_scoped)
+        with self.assertRaises(AccessError):
+            self.Api.customer_summary(self.cust_b.id)
+        self.assertEqual(self.Api.customer_summary(self.cust_a.id)["id"], self.cust_a.id)
+
+    def test_users_without_retail_role_are_refused(self):
+        with self.assertRaises(AccessError):
+            self.env["crm.retail.api"].with_user(self.internal).customer_upsert(
+                {"email": "x@example.com"}
+            )

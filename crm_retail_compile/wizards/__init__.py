@@ -1,0 +1,3 @@
+from . import crm_report_query
+from . import crm_forecast_evaluation_wizard
+from . import crm_affinity_campaign_wizard
