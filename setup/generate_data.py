@@ -448,6 +448,21 @@ def format_grouped(calling_code, national, layout):
     return f"+{calling_code} " + " ".join(parts)
 
 
+def scramble(values, space, multiplier=2_654_435_761):
+    """A bijection of [0, space): distinct values below ``space`` stay distinct,
+    in an order that does not look sequential."""
+    multiplier %= space
+    while math.gcd(multiplier, space) != 1:
+        multiplier += 1
+    return (np.asarray(values, dtype=np.int64) % space) * multiplier % space
+
+
+def email_tag(partner_id):
+    """Digits, unique per partner id, that make an e-mail address unique."""
+    digits = len(str(partner_id))
+    return f"{partner_id * 7919 % 10**digits:0{digits}d}"
+
+
 def ascii_slug(text):
     return "".join(ch for ch in text.lower() if ch.isascii() and ch.isalnum())
 
@@ -1237,7 +1252,6 @@ class NameBook:
         english = (rng.random(n) < 0.22) & ~visitor_cn
         english_pick = rng.integers(0, 1 << 30, n)
         style = rng.integers(0, 4, n)
-        number = rng.integers(1, 100, n)
         names, romans, chinese, locals_ = [], [], [], []
         for i in range(n):
             s_en, s_zh, s_py, _w = SURNAMES[surname[i]]
@@ -1263,11 +1277,11 @@ class NameBook:
                 local = f"{compact}.{surname_ascii}"
             elif style[i] == 1:
                 initials = "".join(g[0][0].lower() for g in given)
-                local = f"{surname_ascii}{initials}{number[i]}"
+                local = f"{surname_ascii}{initials}"
             elif style[i] == 2 and eng:
                 local = f"{eng.lower()}.{surname_ascii}"
             else:
-                local = f"{surname_ascii}.{compact}{number[i]}"
+                local = f"{surname_ascii}.{compact}"
             names.append(name)
             romans.append(f"{eng} {roman}" if eng else roman)
             chinese.append(zh)
@@ -1310,14 +1324,17 @@ class PhoneBook:
         except Exception:  # noqa: BLE001 - UserError: not a valid number
             return None
 
-    def hk_numbers(self, rng, n, fixed_share):
-        fixed = rng.random(n) < fixed_share
-        prefix = np.where(
+    def hk_numbers(self, rng, ids, fixed_share):
+        """Eight-digit Hong Kong numbers, distinct for distinct partner ids
+        (one bijection for mobiles, one for fixed lines)."""
+        fixed = rng.random(len(ids)) < fixed_share
+        mobile = scramble(ids, len(self.hk_mobile) * 100_000)
+        landline = scramble(ids, len(self.hk_fixed) * 100_000)
+        return np.where(
             fixed,
-            self.hk_fixed[rng.integers(0, len(self.hk_fixed), n)],
-            self.hk_mobile[rng.integers(0, len(self.hk_mobile), n)],
+            self.hk_fixed[landline // 100_000] * 100_000 + landline % 100_000,
+            self.hk_mobile[mobile // 100_000] * 100_000 + mobile % 100_000,
         )
-        return prefix * 100_000 + rng.integers(0, 100_000, n)
 
     @staticmethod
     def invalid_numbers(rng, n):
@@ -1360,10 +1377,11 @@ def special_rows(seed, count):
     return placeholders, duplicates
 
 
-def contact_phones(ctx, kind, visitor, v_country, rng, n):
+def contact_phones(ctx, ids, kind, visitor, v_country, rng):
     """Phone numbers (kind 0 Hong Kong, 1 foreign, 2 invalid, 3 missing) and
     their sanitised form as Odoo stores it in phone_sanitized."""
-    hk_digits = ctx.phones.hk_numbers(rng, n, fixed_share=0.09)
+    n = len(ids)
+    hk_digits = ctx.phones.hk_numbers(rng, ids, fixed_share=0.09)
     local_style = rng.random(n) < 0.15  # written without the country code
     foreign_prefix = rng.integers(0, 1 << 30, n)
     foreign_rest = rng.integers(0, 10**9, n)
@@ -1395,19 +1413,20 @@ def contact_phones(ctx, kind, visitor, v_country, rng, n):
     return phones, sanitized
 
 
-def contact_emails(ctx, kind, local_parts, rng, n):
-    """E-mail addresses (kind 0 valid, 1 bad syntax, 2 missing) and their
-    normalised form as Odoo stores it in email_normalized."""
+def contact_emails(ctx, ids, kind, local_parts, rng):
+    """E-mail addresses (kind 0 valid, 1 bad syntax, 2 missing), unique per
+    partner, and their normalised form as Odoo stores it in email_normalized."""
+    n = len(ids)
     domains = rng.choice(len(EMAIL_DOMAINS), n, p=[d[1] for d in EMAIL_DOMAINS])
     bad_pattern = rng.integers(0, len(BAD_EMAIL_PATTERNS), n)
     emails, normalized = [], []
     for i in range(n):
         if kind[i] == 0:
-            email = f"{local_parts[i]}@{EMAIL_DOMAINS[domains[i]][0]}"
+            email = f"{local_parts[i]}{email_tag(ids[i])}@{EMAIL_DOMAINS[domains[i]][0]}"
             emails.append(email)
             normalized.append(email)
         elif kind[i] == 1:
-            email = BAD_EMAIL_PATTERNS[bad_pattern[i]].format(local_parts[i])
+            email = BAD_EMAIL_PATTERNS[bad_pattern[i]].format(local_parts[i] + email_tag(ids[i]))
             emails.append(email)
             normalized.append(ctx.email_normalize(email) or None)
         else:
@@ -1479,8 +1498,8 @@ def customer_batch(ctx, b_index, ids, positions):
         ref.country_ids.get(v_codes[c]) if v else ref.hk_country_id
         for v, c in zip(visitor.tolist(), v_country.tolist(), strict=True)
     ]
-    phones, sanitized = contact_phones(ctx, phone_kind, visitor, v_country, rng, n)
-    emails, normalized = contact_emails(ctx, email_kind, local_parts, rng, n)
+    phones, sanitized = contact_phones(ctx, ids, phone_kind, visitor, v_country, rng)
+    emails, normalized = contact_emails(ctx, ids, email_kind, local_parts, rng)
 
     # placeholders and duplicate pairs
     weight_factor = np.ones(n)

@@ -183,3 +183,21 @@ def test_parse_args_defaults():
     )
     with pytest.raises(SystemExit):
         gd.parse_args(["--db", "x", "--months", "0"])
+
+
+def test_scramble_is_a_bijection():
+    space = 240 * 100_000
+    values = gd.scramble(np.arange(0, 2_000_000), space)
+    assert len(np.unique(values)) == 2_000_000
+    assert values.min() >= 0 and values.max() < space
+    assert gd.scramble([7], 10).tolist() == gd.scramble([7], 10).tolist()
+
+
+def test_phone_numbers_and_email_tags_are_unique():
+    book = gd.PhoneBook(None)
+    ids = np.arange(1, 300_001)
+    numbers = book.hk_numbers(np.random.default_rng(1), ids, fixed_share=0.09)
+    assert len(np.unique(numbers)) == len(ids)
+    assert ((numbers >= 20_000_000) & (numbers < 100_000_000)).all()
+    tags = {gd.email_tag(i) for i in range(1, 200_001)}
+    assert len(tags) == 200_000

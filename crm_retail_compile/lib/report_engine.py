@@ -276,6 +276,14 @@ CUSTOMER_COLUMNS = {
 }
 
 
+def rename_codes(codes, renames):
+    """Apply ``{old: new}`` to a comma-separated list of codes (templates
+    store dimension and measure codes; a migration renames them)."""
+    return ",".join(
+        renames.get(c.strip(), c.strip()) for c in (codes or "").split(",") if c.strip()
+    )
+
+
 def register_dataset(code, dataset):
     """Later modules (jewellery) add their datasets here."""
     DATASETS[code] = dataset

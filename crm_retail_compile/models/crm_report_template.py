@@ -226,6 +226,28 @@ class CrmReportTemplate(models.Model):
             precalculated=self.timeliness == "precalculated",
         )
 
+    @api.model
+    def _migrate_codes(self, dimensions=None, measures=None, datasets=None):
+        """For migration scripts: rename dimension, measure or dataset codes in
+        every stored template (archived ones too), e.g. in
+        ``migrations/18.0.1.1.0/post-migration.py``::
+
+            env["crm.report.template"]._migrate_codes(dimensions={"branch": "shop"})
+        """
+        templates = self.with_context(active_test=False).search([])
+        for template in templates:
+            vals = {}
+            if dimensions:
+                vals["dimensions"] = report_engine.rename_codes(template.dimensions, dimensions)
+            if measures:
+                vals["measures"] = report_engine.rename_codes(template.measures, measures)
+            if datasets and template.dataset in datasets:
+                vals["dataset"] = datasets[template.dataset]
+            vals = {k: v for k, v in vals.items() if v != template[k]}
+            if vals:
+                template.write(vals)
+        return templates
+
     def _get_date_bounds(self):
         self.ensure_one()
         return date_range_bounds(self.date_range, fields.Date.context_today(self))

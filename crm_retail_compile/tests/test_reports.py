@@ -308,6 +308,20 @@ class TestReports(RetailCommon):
         with self.assertRaises(UserError):
             self.run_as(self.retail_admin, template).action_download("exe")
 
+    def test_renamed_codes_are_migrated_in_stored_templates(self):
+        from ..lib.report_engine import rename_codes
+
+        self.assertEqual(
+            rename_codes("period, branch,revenue", {"branch": "shop"}), "period,shop,revenue"
+        )
+        template = self.template("hr_productivity")
+        # a measure renamed by an upgrade: one mapping, one migration call
+        self.env["crm.report.template"]._migrate_codes(measures={"won": "leads"})
+        self.assertEqual(
+            template.measures.split(","),
+            ["orders", "revenue", "avg_basket", "leads", "leads", "conversion_rate"],
+        )
+
     def test_csv_writer_round_trip(self):
         template = self.template("hr_productivity")
         template.output_csv = True
