@@ -1964,9 +1964,10 @@ PROTOTYPE_COMPUTED_OK = {
 }
 
 
-def report_prototype_computed(env, specs):
-    """Name the stored computed fields (added by modules the generator does
-    not know) that got the prototype's value on every row."""
+def unknown_computed_fields(env, specs):
+    """Stored computed fields (added by modules the generator does not know)
+    that would get the prototype's value on every row: {model: [field names]}."""
+    unknown = {}
     for model, fields_ok in PROTOTYPE_COMPUTED_OK.items():
         spec = specs[env[model]._table]
         names = sorted(
@@ -1980,10 +1981,28 @@ def report_prototype_computed(env, specs):
             and f.name not in ("write_date", "write_uid")
         )
         if names:
-            print(
-                f"Note: {model} {', '.join(names)}: computed fields copied from the "
-                "prototype record (same value on every generated row)."
-            )
+            unknown[model] = names
+            print(f"Note: {model} {', '.join(names)}: recomputed with the ORM after the load.")
+    return unknown
+
+
+def recompute_fields(env, model, fnames, first_id, count, batch=50_000):
+    """Recompute stored fields of the generated rows with the ORM, in batches
+    (computed in memory, written back with one UPDATE per batch)."""
+    started = time.monotonic()
+    Model = env[model]
+    fields_ = [Model._fields[name] for name in fnames]
+    for start in range(first_id, first_id + count, batch):
+        records = Model.browse(range(start, min(first_id + count, start + batch)))
+        for field_ in fields_:
+            env.add_to_compute(field_, records)
+        Model.flush_model(fnames)
+        env.invalidate_all()
+    print(
+        f"{model} {', '.join(fnames)} recomputed for {count:,} records "
+        f"in {time.monotonic() - started:.1f}s.",
+        flush=True,
+    )
 
 
 def build_specs(cr, ref, prototypes):
@@ -2228,7 +2247,7 @@ def generate(env, args, today, now):
     ref.generated_before = customers_before
     prototypes = capture_prototypes(env, ref)
     specs = build_specs(cr, ref, prototypes)
-    report_prototype_computed(env, specs)
+    unknown = unknown_computed_fields(env, specs)
     ctx = make_context(env, ref, args, today, now)
     print(
         f"Company currency {ref.currency_name}, {len(ref.branch_ids)} branches "
@@ -2315,6 +2334,17 @@ def generate(env, args, today, now):
         ):
             check_foreign_keys(cr, spec, key, first)
         print(f"Foreign keys checked in {time.monotonic() - started:.1f}s.", flush=True)
+    generated = {
+        "res.partner": (first_partner, args.customers),
+        "product.template": (tmpl_first, len(items)),
+        "product.product": (prod_first, len(items)),
+        "sale.order": (first_order, n_orders),
+        "sale.order.line": (first_line, args.lines),
+    }
+    for model, fnames in unknown.items():
+        first, count = generated[model]
+        if count:
+            recompute_fields(env, model, fnames, first, count)
     for table in (
         "res_partner",
         "product_template",
@@ -2578,7 +2608,12 @@ def main(argv=None):
         f"{db_options['db_port'] or 5432} as {db_options['db_user'] or 'current user'}."
     )
     started = time.monotonic()
-    registry = open_registry(args.config, args.db)
+    import psycopg2
+
+    try:
+        registry = open_registry(args.config, args.db)
+    except psycopg2.OperationalError as exc:
+        raise SystemExit(f"Cannot open database {args.db}: {exc}") from exc
     if "crm.retail.branch" not in registry:
         raise SystemExit(f"crm_retail_compile is not installed in {args.db}.")
     if args.verify_only:
@@ -2588,6 +2623,8 @@ def main(argv=None):
 
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     today = args.today or now.astimezone(ZoneInfo(TZ_HK)).date()
+    if today > now.astimezone(ZoneInfo(TZ_HK)).date():
+        raise SystemExit("--today cannot be in the future.")
     if args.today:
         end_of_day = dt.datetime.combine(today, dt.time(23, 59, 59), ZoneInfo(TZ_HK))
         now = min(now, end_of_day.astimezone(dt.timezone.utc))

@@ -21,6 +21,7 @@ from . import base
 from . import res_partner
 from . import crm_lead
 from . import mailing_mailing
+from . import crm_privacy_blacklist_mixin
 from . import mail_blacklist
 from . import phone_blacklist
 from . import ir_actions_report

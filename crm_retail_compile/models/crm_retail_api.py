@@ -83,6 +83,20 @@ class CrmRetailApi(models.AbstractModel):
         return result
 
     @api.model
+    def _call_once(self, idempotency_key, method, payload, compute, lock_keys=()):
+        """``compute(api)`` serialized on ``lock_keys`` and on the idempotency
+        key, returning the stored response when the key was used before."""
+        keys = list(lock_keys)
+        if idempotency_key:
+            keys.append(f"idem:{self.env.uid}:{idempotency_key}")
+        return self._serialized(
+            keys,
+            lambda api_model: api_model._idempotent(
+                idempotency_key, method, payload, lambda: compute(api_model)
+            ),
+        )
+
+    @api.model
     def _lock(self, lock_keys):
         keys = sorted({str(k) for k in lock_keys})
         if keys:
@@ -278,21 +292,19 @@ class CrmRetailApi(models.AbstractModel):
             api_schema.check_batch(customers, "customers")
         except ApiInputError as error:
             raise ValidationError(str(error)) from None
-        lock_keys = [f"idem:{self.env.uid}:{idempotency_key}"] if idempotency_key else []
+        lock_keys = []
         for payload in customers:
             try:
                 values, _refs = api_schema.clean_customer(payload)
             except ApiInputError:
                 continue  # reported by the batch itself
             lock_keys += [f"{k}:{v}" for k, v in api_schema.identity_keys(values)]
-        return self._serialized(
-            lock_keys,
-            lambda api_model: api_model._idempotent(
-                idempotency_key,
-                "customer_upsert_batch",
-                [customers, mode],
-                lambda: api_model._customer_upsert_batch(customers, mode),
-            ),
+        return self._call_once(
+            idempotency_key,
+            "customer_upsert_batch",
+            [customers, mode],
+            lambda api_model: api_model._customer_upsert_batch(customers, mode),
+            lock_keys=lock_keys,
         )
 
     @api.model
@@ -565,15 +577,11 @@ class CrmRetailApi(models.AbstractModel):
         except ApiInputError as error:
             raise ValidationError(str(error)) from None
 
-        lock_keys = [f"idem:{self.env.uid}:{idempotency_key}"] if idempotency_key else []
-        return self._serialized(
-            lock_keys,
-            lambda api_model: api_model._idempotent(
-                idempotency_key,
-                "online_activity_record",
-                activities,
-                lambda: api_model._record_activities(activities),
-            ),
+        return self._call_once(
+            idempotency_key,
+            "online_activity_record",
+            activities,
+            lambda api_model: api_model._record_activities(activities),
         )
 
     @api.model
@@ -605,14 +613,12 @@ class CrmRetailApi(models.AbstractModel):
         if not isinstance(order, dict):
             raise ValidationError(_("An order must be a struct."))
         ref = order.get("external_ref")
-        lock_keys = [f"order:{ref}"] if isinstance(ref, str) else []
-        if idempotency_key:
-            lock_keys.append(f"idem:{self.env.uid}:{idempotency_key}")
-        return self._serialized(
-            lock_keys,
-            lambda api_model: api_model._idempotent(
-                idempotency_key, "order_record", order, lambda: api_model._order_record(order)
-            ),
+        return self._call_once(
+            idempotency_key,
+            "order_record",
+            order,
+            lambda api_model: api_model._order_record(order),
+            lock_keys=[f"order:{ref}"] if isinstance(ref, str) else [],
         )
 
     @api.model
@@ -701,15 +707,11 @@ class CrmRetailApi(models.AbstractModel):
             api_schema.check_batch(consents, "consents")
         except ApiInputError as error:
             raise ValidationError(str(error)) from None
-        lock_keys = [f"idem:{self.env.uid}:{idempotency_key}"] if idempotency_key else []
-        return self._serialized(
-            lock_keys,
-            lambda api_model: api_model._idempotent(
-                idempotency_key,
-                "consent_record",
-                consents,
-                lambda: api_model._consent_record(consents),
-            ),
+        return self._call_once(
+            idempotency_key,
+            "consent_record",
+            consents,
+            lambda api_model: api_model._consent_record(consents),
         )
 
     @api.model

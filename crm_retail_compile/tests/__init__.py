@@ -6,3 +6,5 @@ from . import test_privacy_integration
 from . import test_api
 from . import test_dq_engine
 from . import test_dq_lib
+from . import test_analytics
+from . import test_analytics_math
