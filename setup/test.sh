@@ -29,7 +29,7 @@ lint_rc=0
 ./setup/lint.sh || { lint_rc=1; echo "[test] LINT FAILED (see above); running the tests anyway"; }
 
 "$VENV/bin/pytest" -p no:cacheprovider --odoo-database="$DB" --odoo-config="$CONF" \
-  --odoo-log-level=warn --odoo-http -q -o addopts="" \
+  --odoo-log-level=warn --odoo-http --odoo-extra="db-filter=^${DB}\$" -q -o addopts="" \
   crm_privacy_pdpo crm_retail_compile crm_jewellery_ext tests "$@"
 test_rc=$?
 if [ "$test_rc" -eq 5 ]; then test_rc=1; fi  # no test collected is a failure
