@@ -26,6 +26,8 @@ if ! psql -d "$DB" -tAc "SELECT 1 FROM res_users WHERE login = 'sales.cen.1'" | 
   echo "[run] generating the demo dataset"
   # shellcheck disable=SC2086
   "$PY" setup/generate_data.py --db "$DB" --config "$CONF" ${GEN_ARGS:-}
+  echo "[run] running the nightly jobs once on the new data"
+  "$PY" setup/prepare_demo.py --db "$DB" --config "$CONF"
 fi
 
 cat <<MSG
