@@ -179,7 +179,7 @@ class CrmDqScan(models.Model):
         With the cron progress API, Odoo's cron runner calls this method
         again (up to 10 times, then reschedules itself at once) while work
         remains, and commits after each call: every finished rule is saved,
-        and the scan never needs ``cr.commit()`` of its own. Without it (the
+        and the scan never commits on its own. Without it (the
         job run by hand), the whole scan runs in this call.
         """
         scan = self._get_current_scan(trigger="cron")
