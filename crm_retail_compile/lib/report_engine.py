@@ -16,6 +16,7 @@ the way OCA mis_builder keeps its expression engine apart from its models:
 Nothing here executes SQL.
 """
 
+import ast
 from dataclasses import dataclass, field
 
 from odoo.tools import SQL
@@ -274,6 +275,14 @@ CUSTOMER_COLUMNS = {
     "tier": CustomerColumn("membership_tier_id", "Tier"),
     "home_branch": CustomerColumn("retail_branch_id", "Home Branch"),
 }
+
+
+def parse_domain(text):
+    """A template's filter domain: a literal list, never code."""
+    value = ast.literal_eval(text or "[]")
+    if not isinstance(value, list):
+        raise TypeError("not a list")
+    return value
 
 
 def rename_codes(codes, renames):

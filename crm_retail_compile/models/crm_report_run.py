@@ -1,4 +1,3 @@
-import ast
 import datetime
 import json
 import logging
@@ -201,7 +200,7 @@ class CrmReportRun(models.Model):
         Model = self.env[dataset.model].with_user(self.user_id)
         domain = list(dataset.base_domain)
         try:
-            domain += eval_domain(template.filter_domain)
+            domain += report_engine.parse_domain(template.filter_domain)
         except (ValueError, SyntaxError, TypeError) as error:
             raise UserError(_("The report's filters are not a valid domain.")) from error
         date_field = dataset.date_field
@@ -555,14 +554,6 @@ class CrmReportRun(models.Model):
             raise UserError(_("This run has no such output."))
         self._log_download()
         return attachment.sudo()
-
-
-def eval_domain(text):
-    """A template's filter domain: a literal list, never code."""
-    value = ast.literal_eval(text or "[]")
-    if not isinstance(value, list):
-        raise TypeError("not a list")
-    return value
 
 
 class _FieldResolver:

@@ -1,4 +1,3 @@
-import ast
 import json
 
 from dateutil.relativedelta import relativedelta
@@ -189,15 +188,11 @@ class CrmReportTemplate(models.Model):
                     _("Report %(name)s: %(error)s", name=template.name, error=error)
                 ) from error
             try:
-                domain = ast.literal_eval(template.filter_domain or "[]")
-            except (ValueError, SyntaxError) as error:
+                report_engine.parse_domain(template.filter_domain)
+            except (ValueError, SyntaxError, TypeError) as error:
                 raise ValidationError(
                     _("The filters of %(name)s are not a valid domain.", name=template.name)
                 ) from error
-            if not isinstance(domain, list):
-                raise ValidationError(
-                    _("The filters of %(name)s are not a valid domain.", name=template.name)
-                )
 
     @api.constrains("sensitivity_ceiling", "retail_department_id")
     def _check_ceiling(self):

@@ -168,7 +168,7 @@ class CrmRetailApi(models.AbstractModel):
 
     @api.model
     def _resolve_codes(self, model, codes, field="code"):
-        """{code: id} for the given codes, one query; unknown codes raise."""
+        """{code: id} for the codes that exist, one query (callers report the rest)."""
         codes = {c for c in codes if c}
         if not codes:
             return {}

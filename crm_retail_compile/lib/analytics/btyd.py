@@ -101,6 +101,32 @@ def _bgnbd_neg_ll_and_grad(log_params, x, t_x, T, w, repeat, xr, t_xr):
     return -float(w @ ll), -grad
 
 
+def _maximise_likelihood(neg_ll_and_grad, args, w, initial, names, bounds, options):
+    """Maximise a log-likelihood over log-parameters (so they stay positive)
+    with its analytic gradient; returns the parameters by name, the sample's
+    log-likelihood, the customer count and whether the optimiser converged."""
+    # scale the objective so the stopping rules do not depend on the sample size
+    scale = float(w.sum())
+
+    def objective(log_params):
+        value, grad = neg_ll_and_grad(log_params, *args)
+        return value / scale, grad / scale
+
+    result = minimize(
+        objective,
+        np.log(np.asarray(initial, dtype=float)),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[bounds] * len(names),
+        options=options,
+    )
+    fitted = {name: float(value) for name, value in zip(names, np.exp(result.x), strict=True)}
+    fitted.update(
+        loglik=-float(result.fun) * scale, n=round(w.sum()), converged=bool(result.success)
+    )
+    return fitted
+
+
 def fit_bgnbd(x, t_x, T, weights=None, initial=(1.0, 1.0, 1.0, 1.0), compress_rows=True):
     """Maximum-likelihood BG/NBD parameters.
 
@@ -116,31 +142,15 @@ def fit_bgnbd(x, t_x, T, weights=None, initial=(1.0, 1.0, 1.0, 1.0), compress_ro
         raise ValueError("No customers to fit.")
     repeat = x > 0
     args = (x, t_x, T, w, repeat, x[repeat], t_x[repeat])
-    # scale the objective so the stopping rules do not depend on the sample size
-    scale = float(w.sum())
-
-    def objective(log_params):
-        value, grad = _bgnbd_neg_ll_and_grad(log_params, *args)
-        return value / scale, grad / scale
-
-    result = minimize(
-        objective,
-        np.log(np.asarray(initial, dtype=float)),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-12, 12)] * 4,
+    return _maximise_likelihood(
+        _bgnbd_neg_ll_and_grad,
+        args,
+        w,
+        initial,
+        ("r", "alpha", "a", "b"),
+        bounds=(-12, 12),
         options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9},
     )
-    r, alpha, a, b = np.exp(result.x)
-    return {
-        "r": float(r),
-        "alpha": float(alpha),
-        "a": float(a),
-        "b": float(b),
-        "loglik": -float(result.fun) * scale,
-        "n": round(w.sum()),
-        "converged": bool(result.success),
-    }
 
 
 def _params(params, names):
@@ -286,30 +296,16 @@ def fit_gamma_gamma(x, m, weights=None, initial=None):
     if initial is None:
         # p = 1, q = 2 and gamma matching the sample mean: E[M] = p gamma / (q - 1)
         initial = (1.0, 2.0, max(mean, 1e-3))
-    scale = float(w.sum())
     args = (x, m, w, np.log(m), np.log(x))
-
-    def objective(log_params):
-        value, grad = _gg_neg_ll_and_grad(log_params, *args)
-        return value / scale, grad / scale
-
-    result = minimize(
-        objective,
-        np.log(np.asarray(initial, dtype=float)),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-12, 15)] * 3,
+    return _maximise_likelihood(
+        _gg_neg_ll_and_grad,
+        args,
+        w,
+        initial,
+        ("p", "q", "gamma"),
+        bounds=(-12, 15),
         options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-9},
     )
-    p, q, g = np.exp(result.x)
-    return {
-        "p": float(p),
-        "q": float(q),
-        "gamma": float(g),
-        "loglik": -float(result.fun) * scale,
-        "n": round(w.sum()),
-        "converged": bool(result.success),
-    }
 
 
 def gg_expected_spend(params, x, m):
