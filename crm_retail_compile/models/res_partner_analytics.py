@@ -13,6 +13,7 @@ import numpy as np
 import pytz
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..lib.analytics import btyd
@@ -21,6 +22,7 @@ from ..lib.analytics import rfm as rfm_lib
 _logger = logging.getLogger(__name__)
 
 PARAM = "crm_retail_compile.analytics_"
+RFM_DATE_PARAM = "crm_retail_compile.analytics_rfm_date"
 DEFAULTS = {
     "rfm_window_days": 730,
     "forecast_horizon_days": 90,
@@ -64,8 +66,19 @@ def _score(order_by):
 class ResPartner(models.Model):
     _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
+    rfm_last_purchase_date = fields.Date(
+        string="Last Purchase",
+        readonly=True,
+        help="Local day of the customer's most recent purchase (any time, not only in the "
+        "RFM window).",
+    )
+    # Recency and the segment date are derived, not stored: storing them made
+    # the nightly refresh rewrite every customer every day although their
+    # scores did not change (ranks of "days since" are those of the dates).
     rfm_recency_days = fields.Integer(
-        string="Days Since Last Purchase", readonly=True, aggregator="avg"
+        string="Days Since Last Purchase",
+        compute="_compute_rfm_recency_days",
+        search="_search_rfm_recency_days",
     )
     rfm_frequency = fields.Integer(string="Purchases (RFM Window)", readonly=True, aggregator="avg")
     rfm_monetary = fields.Float(
@@ -76,7 +89,11 @@ class ResPartner(models.Model):
     rfm_m_score = fields.Integer(string="Monetary Score", readonly=True, aggregator="avg")
     rfm_score = fields.Char(string="RFM Score", readonly=True, index=True)
     rfm_segment = fields.Selection(rfm_lib.SEGMENTS, string="Segment", readonly=True, index=True)
-    rfm_date = fields.Date(string="Segment Date", readonly=True)
+    rfm_date = fields.Date(
+        string="Segment Date",
+        compute="_compute_rfm_date",
+        help="Day of the last segment refresh, which scored every customer at once.",
+    )
     age_band = fields.Selection(rfm_lib.AGE_BANDS, readonly=True, index=True)
     forecast_purchases = fields.Float(
         string="Expected Purchases",
@@ -117,6 +134,33 @@ class ResPartner(models.Model):
         help="Categories the customer has not bought and is most likely to buy, from the "
         "category affinities (highest lift first).",
     )
+
+    @api.depends("rfm_last_purchase_date")
+    @api.depends_context("tz")
+    def _compute_rfm_recency_days(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            last = partner.rfm_last_purchase_date
+            partner.rfm_recency_days = (today - last).days if last else 0
+
+    @api.model
+    def _search_rfm_recency_days(self, operator, value):
+        """Days since the last purchase, as a condition on its date (more days
+        is an earlier date, so the comparison turns round)."""
+        flipped = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+        if operator not in flipped or isinstance(value, bool) or not isinstance(value, int):
+            raise UserError(
+                _("Days since last purchase can only be compared with a whole number of days.")
+            )
+        day = fields.Date.context_today(self) - datetime.timedelta(days=value)
+        return [("rfm_last_purchase_date", flipped[operator], day)]
+
+    @api.depends("rfm_segment")
+    def _compute_rfm_date(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(RFM_DATE_PARAM)
+        day = fields.Date.to_date(value) if value else False
+        for partner in self:
+            partner.rfm_date = day if partner.rfm_segment else False
 
     # ------------------------------------------------------------------
     # Helpers
@@ -234,7 +278,12 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _analytics_refresh_rfm(self, today=None):
-        """Score every retail customer with one UPDATE; returns the rows changed."""
+        """Score every retail customer with one UPDATE; returns the rows changed.
+
+        Only customers whose figures, scores, segment or age band changed are
+        written: the last purchase is stored as a date and the refresh day as
+        a parameter, so a day without new orders rewrites almost nothing.
+        """
         today = today or fields.Date.context_today(self)
         window_start = today - datetime.timedelta(days=self._analytics_param("rfm_window_days"))
         self.env["crm.sales.event"].flush_model()
@@ -242,7 +291,7 @@ class ResPartner(models.Model):
         query = SQL(
             """
             WITH %(ctes)s, agg AS (
-                SELECT p.pid, %(today)s::date - MAX(p.day) AS recency,
+                SELECT p.pid, MAX(p.day) AS last_day,
                        COUNT(*) FILTER (WHERE p.day >= %(start)s) AS frequency,
                        COALESCE(SUM(p.revenue) FILTER (WHERE p.day >= %(start)s), 0)
                            AS monetary
@@ -251,7 +300,7 @@ class ResPartner(models.Model):
                 SELECT pid, SUM(revenue) AS revenue FROM docs
                  WHERE day IS NULL AND first_day >= %(start)s GROUP BY pid
             ), base AS (
-                SELECT a.pid, a.recency, a.frequency,
+                SELECT a.pid, a.last_day, a.frequency,
                        ROUND((a.monetary + COALESCE(f.revenue, 0))::numeric, 2) AS monetary
                   FROM agg a
                   JOIN res_partner rp ON rp.id = a.pid AND rp.is_retail_customer
@@ -259,11 +308,10 @@ class ResPartner(models.Model):
             ), scored AS (
                 SELECT base.*, %(r)s AS r, %(f)s AS f, %(m)s AS m FROM base
             ), final AS (
-                SELECT rp.id, s.recency, s.frequency, s.monetary, s.r, s.f, s.m,
+                SELECT rp.id, s.last_day, s.frequency, s.monetary, s.r, s.f, s.m,
                        CASE WHEN s.pid IS NOT NULL THEN s.r::text || s.f::text || s.m::text
                        END AS score,
                        CASE WHEN s.pid IS NOT NULL THEN %(segment)s END AS segment,
-                       CASE WHEN s.pid IS NOT NULL THEN %(today)s::date END AS rfm_date,
                        CASE WHEN COALESCE(rp.birthday_year, 0) = 0 THEN 'unknown'
                             WHEN %(year)s - rp.birthday_year < 25 THEN 'under_25'
                             WHEN %(year)s - rp.birthday_year < 35 THEN '25_34'
@@ -276,42 +324,34 @@ class ResPartner(models.Model):
                  WHERE rp.is_retail_customer
             )
             UPDATE res_partner p
-               SET rfm_recency_days = final.recency, rfm_frequency = final.frequency,
+               SET rfm_last_purchase_date = final.last_day, rfm_frequency = final.frequency,
                    rfm_monetary = final.monetary, rfm_r_score = final.r,
                    rfm_f_score = final.f, rfm_m_score = final.m, rfm_score = final.score,
-                   rfm_segment = final.segment, rfm_date = final.rfm_date,
-                   age_band = final.age_band
+                   rfm_segment = final.segment, age_band = final.age_band
               FROM final
              WHERE p.id = final.id
                AND (p.rfm_score IS DISTINCT FROM final.score
                     OR p.rfm_segment IS DISTINCT FROM final.segment
-                    OR p.rfm_recency_days IS DISTINCT FROM final.recency
+                    OR p.rfm_last_purchase_date IS DISTINCT FROM final.last_day
                     OR p.rfm_frequency IS DISTINCT FROM final.frequency
                     OR p.rfm_monetary IS DISTINCT FROM final.monetary
                     OR p.age_band IS DISTINCT FROM final.age_band)
             """,
             ctes=self._analytics_purchase_ctes(today),
-            today=today,
             start=window_start,
             year=today.year,
-            r=_score(SQL("recency DESC")),
+            # a later last purchase is a better (higher) recency score
+            r=_score(SQL("last_day")),
             f=_score(SQL("frequency")),
             m=_score(SQL("monetary")),
             segment=_segment_case(SQL("s.r"), SQL("s.f"), SQL("s.m"), SQL("s.frequency")),
         )
         self.env.cr.execute(query)
         count = self.env.cr.rowcount
-        # rows whose figures did not change keep their date: stamp them too
-        self.env.cr.execute(
-            SQL(
-                "UPDATE res_partner SET rfm_date = %s WHERE rfm_segment IS NOT NULL "
-                "AND rfm_date IS DISTINCT FROM %s AND is_retail_customer",
-                today,
-                today,
-            )
-        )
+        self.env["ir.config_parameter"].sudo().set_param(RFM_DATE_PARAM, str(today))
         self.invalidate_model(
             [
+                "rfm_last_purchase_date",
                 "rfm_recency_days",
                 "rfm_frequency",
                 "rfm_monetary",

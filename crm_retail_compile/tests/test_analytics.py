@@ -3,11 +3,15 @@ constructed dataset with a known answer, win-back activities and consent,
 category affinities and the campaign audience, access rights."""
 
 import datetime
+import importlib.util
+import os
 
 import numpy as np
 
-from odoo.exceptions import AccessError
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 from ..lib.analytics import btyd, rfm
 from ..models.res_partner_analytics import _segment_case
@@ -108,7 +112,9 @@ class TestRfmRefresh(AnalyticsCommon):
         self.assertGreaterEqual(Partner._analytics_refresh_rfm(today=today), 11)
         _r, _f, _m, codes, segments = rfm.score_customers(recency, frequency, monetary)
         for i, customer in enumerate(customers):
-            self.assertEqual(customer.rfm_recency_days, recency[i])
+            self.assertEqual(
+                customer.rfm_last_purchase_date, today - datetime.timedelta(days=recency[i])
+            )
             self.assertEqual(customer.rfm_frequency, frequency[i])
             self.assertAlmostEqual(customer.rfm_monetary, monetary[i])
             self.assertEqual(customer.rfm_score, codes[i])
@@ -124,6 +130,61 @@ class TestRfmRefresh(AnalyticsCommon):
         self.assertEqual(never.age_band, "under_25")
         # nothing changed: nothing rewritten
         self.assertEqual(Partner._analytics_refresh_rfm(today=today), 0)
+        # a day later without new purchases: the ranks of the last purchase
+        # dates are the same, so no customer is rewritten, and the date moves
+        tomorrow = today + datetime.timedelta(days=1)
+        self.assertEqual(Partner._analytics_refresh_rfm(today=tomorrow), 0)
+        self.assertEqual(customers[0].rfm_date, tomorrow)
+        self.assertFalse(never.rfm_date)
+        # recency is counted to the user's today, and searchable in days
+        real_today = fields.Date.context_today(Partner)
+        self.assertEqual(
+            customers[9].rfm_recency_days, (real_today - customers[9].rfm_last_purchase_date).days
+        )
+        recent = Partner.search(
+            [("id", "in", customers.ids), ("rfm_recency_days", "<=", customers[8].rfm_recency_days)]
+        )
+        self.assertEqual(recent, customers[8] | customers[9])
+        with self.assertRaises(UserError):
+            Partner.search([("rfm_recency_days", "<", "soon")])
+
+    def test_migration_keeps_the_last_purchase(self):
+        """18.0.1.1.0 turns the stored recency and segment date into the last
+        purchase day and a parameter, and drops the old columns."""
+        path = os.path.join(
+            os.path.dirname(os.path.dirname(__file__)), "migrations/18.0.1.1.0/post-migrate.py"
+        )
+        spec = importlib.util.spec_from_file_location("crm_rfm_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        customer = self._customers(1, "Migrated")
+        cr = self.env.cr
+        self.env.flush_all()
+        # the 18.0.1.0.0 columns (DDL is rolled back with the test)
+        cr.execute(
+            SQL("ALTER TABLE res_partner ADD COLUMN rfm_recency_days int, ADD COLUMN rfm_date date")
+        )
+        cr.execute(
+            SQL(
+                "UPDATE res_partner SET rfm_recency_days = 12, rfm_date = %s, "
+                "rfm_last_purchase_date = NULL WHERE id = %s",
+                D(2025, 3, 20),
+                customer.id,
+            )
+        )
+        migration.migrate(cr, "18.0.1.0.0")
+        # the migration writes with SQL, as upgrades do: drop the caches
+        self.env.registry.clear_cache()
+        customer.invalidate_recordset()
+        self.assertEqual(customer.rfm_last_purchase_date, D(2025, 3, 8))
+        self.assertEqual(
+            self.env["ir.config_parameter"].get_param("crm_retail_compile.analytics_rfm_date"),
+            "2025-03-20",
+        )
+        self.assertFalse(column_exists(cr, "res_partner", "rfm_recency_days"))
+        self.assertFalse(column_exists(cr, "res_partner", "rfm_date"))
+        # a second run (or a fresh install) does nothing
+        migration.migrate(cr, "18.0.1.0.0")
 
     def test_sql_segment_mapping_matches_the_library(self):
         combos = [
