@@ -17,7 +17,7 @@ class CrmDqIssue(models.Model):
     _name = "crm.dq.issue"
     _inherit = ["crm.branch.mixin"]
     _description = "Data Quality Issue"
-    _order = "last_seen desc, id desc"
+    _order = "first_seen desc, id desc"
     _rec_name = "rule_id"
 
     # Few indexes on purpose: a scan inserts or refreshes up to one row per
@@ -46,7 +46,16 @@ class CrmDqIssue(models.Model):
     state = fields.Selection(STATES, required=True, default="open")
     detail = fields.Char(readonly=True)
     first_seen = fields.Datetime(readonly=True)
-    last_seen = fields.Datetime(readonly=True)
+    last_seen = fields.Datetime(
+        string="Last Changed",
+        readonly=True,
+        help="When a scan last found this violation with different details (or first found "
+        "it). Unchanged issues are not rewritten by the daily scan.",
+    )
+    last_check_date = fields.Datetime(
+        related="rule_id.last_check_date",
+        help="When the rule was last checked: an open issue still violated it then.",
+    )
     resolved_date = fields.Datetime(readonly=True)
 
     def init(self):

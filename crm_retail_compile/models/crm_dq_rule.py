@@ -84,6 +84,11 @@ class CrmDqRule(models.Model):
         default=100, help="At most this many activities per scan for this rule."
     )
     issue_ids = fields.One2many("crm.dq.issue", "rule_id")
+    last_check_date = fields.Datetime(
+        string="Last Checked",
+        readonly=True,
+        help="When a scan last checked this rule over all the records.",
+    )
     open_issue_count = fields.Integer(compute="_compute_open_issue_count")
 
     _sql_constraints = [

@@ -269,7 +269,8 @@ class CrmDqScan(models.Model):
         """Reconcile the issues of ``rule`` with the table crm_dq_violation.
 
         Set-based and idempotent (see ``lib.data_quality.plan_reconciliation``):
-        still-violating open or ignored issues are refreshed, new violations
+        still-violating open or ignored issues are refreshed when their
+        details changed (and left alone otherwise), new violations
         get an open issue, open or ignored issues whose record no longer
         violates are resolved. Return (the ids of up to activity_limit new
         issues, the number of new issues, the number of resolved issues).
@@ -286,7 +287,12 @@ class CrmDqScan(models.Model):
                           related_partner_id = v.related_partner_id,
                           write_date = %(now)s, write_uid = %(uid)s
                      FROM crm_dq_violation v
-                    WHERE %(pending)s AND i.res_id = v.res_id""",
+                    WHERE %(pending)s AND i.res_id = v.res_id
+                      AND (i.detail IS DISTINCT FROM v.detail
+                           OR i.partner_id IS DISTINCT FROM v.partner_id
+                           OR i.retail_branch_id IS DISTINCT FROM v.retail_branch_id
+                           OR i.related_partner_id IS DISTINCT FROM v.related_partner_id
+                           OR i.severity IS DISTINCT FROM %(severity)s)""",
                 now=now,
                 severity=rule.severity,
                 uid=uid,
@@ -335,6 +341,10 @@ class CrmDqScan(models.Model):
             )
         )
         resolved = cr.rowcount
+        # one row for the whole rule instead of a last-seen date on every
+        # still-open issue: the daily scan rewrites only what changed
+        cr.execute(SQL("UPDATE crm_dq_rule SET last_check_date = %s WHERE id = %s", now, rule.id))
+        rule.invalidate_recordset(["last_check_date"])
         self.env["crm.dq.issue"].invalidate_model()
         return new_ids or [], new_count, resolved
 

@@ -233,6 +233,28 @@ class TestDataQualityEngine(RetailCommon):
         self.assertEqual(ignored.state, "ignored")
         self.assertFalse(self.issues("placeholder_name", self.placeholder))
 
+    def test_unchanged_issues_are_not_rewritten(self):
+        """The daily scan rewrites only issues whose details changed; the
+        rule records when it was checked."""
+        self.scan()
+        long_ago = fields.Datetime.to_datetime("2000-01-01 00:00:00")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_dq_issue SET last_seen = %s, write_date = %s", (long_ago, long_ago)
+        )
+        self.env["crm.dq.issue"].invalidate_model()
+        self.bad_phone.phone = "1111 2222"  # still invalid, another detail
+        self.scan()
+        unchanged = self.issues("invalid_email", self.bad_email)
+        self.assertEqual(unchanged.last_seen, long_ago)
+        self.assertEqual(unchanged.write_date, long_ago)
+        changed = self.issues("invalid_phone", self.bad_phone)
+        self.assertIn("1111 2222", changed.detail)
+        self.assertGreater(changed.last_seen, long_ago)
+        rule = self.rules["invalid_email"]
+        self.assertTrue(rule.last_check_date)
+        self.assertEqual(unchanged.last_check_date, rule.last_check_date)
+
     def test_interrupted_scan_resumes(self):
         failing = self.rules["dup_email"]
         original = CrmDqRule._violation_query
