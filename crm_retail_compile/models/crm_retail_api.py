@@ -427,20 +427,12 @@ class CrmRetailApi(models.AbstractModel):
                 or values.get("membership_number"),
             )
             create_vals.append(vals)
-        created_ids = {}
+        indexes = [index for index, _values in to_create]
         if mode == "per_record":
-            for (index, _values), vals in zip(to_create, create_vals, strict=True):
-                try:
-                    with self.env.cr.savepoint():
-                        created_ids[index] = Partner.create(vals).id
-                except (UserError, ValidationError) as error:
-                    results[index] = {"index": index, "ok": False, "error": str(error)}
+            created_ids = self._create_isolated(Partner, indexes, create_vals, results)
         else:
             partners = Partner.create(create_vals)
-            created_ids = {
-                index: partner.id
-                for (index, _values), partner in zip(to_create, partners, strict=True)
-            }
+            created_ids = dict(zip(indexes, partners.ids, strict=True))
         self._register_identities(
             {key: created_ids.get(to_create[slot[1]][0]) for key, slot in claimed.items()}
         )
@@ -449,8 +441,35 @@ class CrmRetailApi(models.AbstractModel):
         return created_ids
 
     @api.model
+    def _create_isolated(self, Partner, indexes, create_vals, results):
+        """Create in one batch; if that fails, split it in halves until the
+        failing records are alone, so that the good ones are still created
+        in batches. Returns {index: id}; failures go to ``results``."""
+        try:
+            with self.env.cr.savepoint():
+                partners = Partner.create(create_vals)
+                partners.flush_recordset()
+            return dict(zip(indexes, partners.ids, strict=True))
+        except (UserError, ValidationError) as error:
+            if len(indexes) == 1:
+                results[indexes[0]] = {"index": indexes[0], "ok": False, "error": str(error)}
+                return {}
+        half = len(indexes) // 2
+        created = self._create_isolated(Partner, indexes[:half], create_vals[:half], results)
+        created.update(self._create_isolated(Partner, indexes[half:], create_vals[half:], results))
+        return created
+
+    @api.model
     def _update_customers(self, to_update, to_create, created_ids, results, mode):
+        """Write what changed, one write per distinct set of new values.
+
+        A resent profile (the usual case for an e-shop or POS sync) changes
+        nothing and writes nothing; records that change the same fields to
+        the same values (a new tier, channel or branch) share one write, so
+        that Odoo's dependency tracking runs once for all of them.
+        """
         Partner = self.env["res.partner"].with_context(**_CREATE_CONTEXT)
+        wanted = {}  # partner id -> [(index, vals)]
         for index, target, values in to_update:
             if isinstance(target, tuple):  # a customer created earlier in this batch
                 target = created_ids.get(to_create[target[1]][0])
@@ -463,20 +482,79 @@ class CrmRetailApi(models.AbstractModel):
                     continue
             # an upsert completes a profile: empty values never erase known data
             vals = {k: v for k, v in values.items() if v is not False}
-            partner = Partner.browse(target)
+            wanted.setdefault(target, []).append((index, vals))
+        owner = {index: pid for pid, rows in wanted.items() for index, _vals in rows}
+        # one recordset: reading the first record reads the fields of all
+        partners = Partner.browse(list(wanted))
+        partners.fetch(list({fname for rows in wanted.values() for _i, v in rows for fname in v}))
+        groups = {}  # frozen values -> (vals, [partner ids], [indexes])
+        for partner in partners:
+            merged = {}
+            for _index, vals in wanted[partner.id]:  # later records of the batch win
+                merged.update(vals)
+            diff = self._changed_values(partner, merged)
+            key = tuple(sorted((fname, repr(value)) for fname, value in diff.items()))
+            group = groups.setdefault(key, (diff, [], []))
+            group[1].append(partner.id)
+            group[2].extend(index for index, _vals in wanted[partner.id])
+        for diff, partner_ids, indexes in groups.values():
+            failed = {}
+            if diff:
+                failed = self._write_group(Partner.browse(partner_ids), diff, wanted, mode)
+            for index in indexes:
+                results[index] = failed.get(index) or {
+                    "index": index,
+                    "ok": True,
+                    "id": owner[index],
+                    "created": False,
+                }
+
+    @api.model
+    def _changed_values(self, partner, vals):
+        """The part of ``vals`` that differs from what ``partner`` holds.
+
+        The records of a batch share one prefetch, so reading the first one
+        reads the fields of all of them in one query."""
+        diff = {}
+        for fname, value in vals.items():
+            field = partner._fields[fname]
             try:
-                if mode == "per_record":
-                    with self.env.cr.savepoint():
-                        partner.write(vals)
-                        partner.flush_recordset()
-                else:
-                    partner.write(vals)
-            except (UserError, ValidationError) as error:
-                if mode == "atomic":
-                    raise
-                results[index] = {"index": index, "ok": False, "error": str(error)}
+                new = field.convert_to_cache(value, partner)
+            except (ValueError, TypeError):
+                diff[fname] = value  # let write() say what is wrong with it
                 continue
-            results[index] = {"index": index, "ok": True, "id": target, "created": False}
+            old = field.convert_to_cache(partner[fname], partner, validate=False)
+            if field.type in ("many2many", "one2many"):
+                changed = set(new or ()) != set(old or ())
+            else:
+                changed = new != old
+            if changed:
+                diff[fname] = value
+        return diff
+
+    @api.model
+    def _write_group(self, partners, vals, wanted, mode):
+        """Write ``vals`` on ``partners``; {index: error row} of the failures.
+        In per-record mode a failing group is retried record by record, so
+        that one bad record does not fail the others."""
+        if mode == "atomic":
+            partners.write(vals)
+            return {}
+        try:
+            with self.env.cr.savepoint():
+                partners.write(vals)
+                partners.flush_recordset()
+            return {}
+        except (UserError, ValidationError) as error:
+            if len(partners) == 1:
+                return {
+                    index: {"index": index, "ok": False, "error": str(error)}
+                    for index, _vals in wanted[partners.id]
+                }
+        failed = {}
+        for partner in partners:
+            failed.update(self._write_group(partner, vals, wanted, mode))
+        return failed
 
     @api.model
     def _upsert_response(self, results):

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -79,6 +81,54 @@ class TestApi(RetailCommon):
         self.assertIn("must be a string", result["results"][1]["error"])
         self.assertIn("longer than", result["results"][2]["error"])
         self.assertIn("unknown district", result["results"][3]["error"])
+
+    def test_per_record_batch_isolates_records_the_database_refuses(self):
+        """A birthday in the future passes the input check but not the
+        model's constraint: only that record fails, in creations and
+        updates alike, and the others of its write group are kept."""
+        existing = self.Api.customer_upsert_batch(
+            [{"name": f"Known {i}", "email": f"known{i}@example.com"} for i in range(3)]
+        )
+        ids = [r["id"] for r in existing["results"]]
+        result = self.Api.customer_upsert_batch(
+            [
+                {"name": "New good", "email": "new.good@example.com"},
+                {"name": "New bad", "email": "new.bad@example.com", "birthday_year": 2099},
+                {"name": "New good 2", "email": "new.good2@example.com"},
+                {"email": "known0@example.com", "tier": "gold"},
+                {"email": "known1@example.com", "tier": "gold", "birthday_year": 2099},
+                {"email": "known2@example.com", "tier": "gold"},
+            ],
+            mode="per_record",
+        )
+        self.assertEqual(
+            [r["ok"] for r in result["results"]], [True, False, True, True, False, True]
+        )
+        self.assertIn("Impossible birthday", result["results"][1]["error"])
+        self.assertIn("Impossible birthday", result["results"][4]["error"])
+        self.assertEqual((result["created"], result["updated"], result["failed"]), (2, 2, 2))
+        Partner = self.env["res.partner"]
+        self.assertFalse(Partner.search([("email", "=", "new.bad@example.com")]))
+        known = Partner.browse(ids)
+        self.assertEqual([p.membership_tier_id.code for p in known], ["gold", False, "gold"])
+        self.assertEqual(known[1].birthday_year, 0)
+
+    def test_resending_a_profile_writes_nothing(self):
+        batch = [
+            {"name": f"Sync {i}", "email": f"sync{i}@example.com", "channel": "online"}
+            for i in range(3)
+        ]
+        self.Api.customer_upsert_batch(batch)
+        Partner = self.registry["res.partner"]
+        with patch.object(Partner, "write", autospec=True, side_effect=Partner.write) as write:
+            again = self.Api.customer_upsert_batch(batch)
+            self.assertEqual(again["updated"], 3)
+            write.assert_not_called()
+            # the same change for all: one write for the three customers
+            changed = self.Api.customer_upsert_batch([dict(r, tier="gold") for r in batch])
+            self.assertEqual(changed["updated"], 3)
+            self.assertEqual(write.call_count, 1)
+            self.assertEqual(len(write.call_args.args[0]), 3)
 
     def test_bad_input_gets_clear_errors(self):
         for bad in (
