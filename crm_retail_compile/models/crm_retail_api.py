@@ -427,6 +427,8 @@ class CrmRetailApi(models.AbstractModel):
                 or values.get("membership_number"),
             )
             create_vals.append(vals)
+        shared = self._shared_defaults(Partner, create_vals)
+        create_vals = [shared | vals for vals in create_vals]
         indexes = [index for index, _values in to_create]
         if mode == "per_record":
             created_ids = self._create_isolated(Partner, indexes, create_vals, results)
@@ -439,6 +441,23 @@ class CrmRetailApi(models.AbstractModel):
         for index, partner_id in created_ids.items():
             results[index] = {"index": index, "ok": True, "id": partner_id, "created": True}
         return created_ids
+
+    @api.model
+    def _shared_defaults(self, Model, vals_list):
+        """The default values of a batch of creations, computed once.
+
+        Odoo computes the defaults of each new record separately (for
+        res.partner, account's invoice template default runs a query per
+        record). Defaults that come out the same twice in a row depend on
+        the context, not on the record, and are given to every record of the
+        batch; the others (a sequence or a timestamp, say) are left to Odoo.
+        """
+        given = set().union(*vals_list)
+        names = [name for name in Model._fields if name not in given]
+        if len(vals_list) < 2 or not names:
+            return {}
+        first, second = Model.default_get(names), Model.default_get(names)
+        return {name: value for name, value in first.items() if second.get(name) == value}
 
     @api.model
     def _create_isolated(self, Partner, indexes, create_vals, results):

@@ -130,6 +130,16 @@ class TestApi(RetailCommon):
             self.assertEqual(write.call_count, 1)
             self.assertEqual(len(write.call_args.args[0]), 3)
 
+    def test_batch_defaults_computed_once_unless_they_vary(self):
+        Partner = self.env["res.partner"]
+        counter = iter(range(1, 100))
+        field = Partner._fields["color"]
+        with patch.object(field, "default", lambda model: next(counter)):
+            shared = self.Api._shared_defaults(Partner, [{"name": "A"}, {"name": "B"}])
+        self.assertEqual(shared["preferred_language"], "zh_HK")
+        self.assertNotIn("name", shared)
+        self.assertNotIn("color", shared, "a default that varies is left to each record")
+
     def test_bad_input_gets_clear_errors(self):
         for bad in (
             "not a dict",
