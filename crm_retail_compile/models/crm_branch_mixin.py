@@ -49,7 +49,9 @@ class CrmBranchMixin(models.AbstractModel):
         partner_ids = {
             vals[partner_field]
             for vals in vals_list
-            if not vals.get("retail_branch_id") and isinstance(vals.get(partner_field), int)
+            if not vals.get("retail_branch_id")
+            and isinstance(vals.get(partner_field), int)
+            and not isinstance(vals[partner_field], bool)  # False: no customer
         }
         if not partner_ids:
             return
