@@ -179,20 +179,28 @@ class CrmSalesEvent(models.Model):
                   FROM src
                   JOIN res_company c ON c.id = src.company_id
                   LEFT JOIN res_partner p ON p.id = src.partner_id
-                RETURNING id
+                RETURNING id, order_id IS NOT NULL OR move_id IS NOT NULL,
+                          partner_id IS NOT NULL
+                          AND (is_revenue OR event_type IN %(return_types)s)
                 """,
                 source=source,
                 columns=_INSERT_COLUMNS,
                 revenue_types=REVENUE_TYPES,
+                return_types=RETURN_TYPES,
                 uid=self.env.uid,
             )
         )
-        ids = [row[0] for row in rows]
-        if ids:
-            self._insert_event_categories(ids)
-            self._queue_profit_cells(ids)
+        # lead steps have no products and no profit: no further query (this
+        # runs on lead writes, where every query counts)
+        with_products = [event_id for event_id, has_doc, _profit in rows if has_doc]
+        with_profit = [event_id for event_id, _has_doc, profit in rows if profit]
+        if with_products:
+            self._insert_event_categories(with_products)
+        if with_profit:
+            self._queue_profit_cells(with_profit)
+        if rows:
             self.invalidate_model()
-        return len(ids)
+        return len(rows)
 
     @api.model
     def _queue_profit_cells(self, event_ids):
@@ -312,7 +320,11 @@ class CrmSalesEvent(models.Model):
             where=where,
             company=company,
         )
-        return sum(self._insert_events(source) for source in (created, qualified, outcome))
+        # one statement for the three steps: this runs on every lead write
+        # that can be a step of the cycle
+        return self._insert_events(
+            SQL("(%s) UNION ALL (%s) UNION ALL (%s)", created, qualified, outcome)
+        )
 
     @api.model
     def _sync_order_events(self, order_ids=None, since=None):
