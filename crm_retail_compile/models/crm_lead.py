@@ -14,23 +14,15 @@ class CrmLead(models.Model):
     def create(self, vals_list):
         self._retail_branch_from_partner(vals_list)
         leads = super().create(vals_list)
-        self.env["crm.sales.event"].sudo()._sync_lead_events(lead_ids=leads.ids)
+        self.env["crm.sales.event"]._defer_lead_events(leads.ids)
         return leads
 
     def write(self, vals):
         res = super().write(vals)
-        if SALES_EVENT_FIELDS & set(vals) and not self.env.context.get("crm_sales_event_defer"):
-            self.env["crm.sales.event"].sudo()._sync_lead_events(lead_ids=self.ids)
-        return res
-
-    def action_set_lost(self, **additional_values):
-        """Odoo archives first and writes the lost reason after: record the
-        lost step once both are known. (A deferred step is never lost: the
-        hourly job records whatever the hooks did not.)"""
-        res = super(CrmLead, self.with_context(crm_sales_event_defer=True)).action_set_lost(
-            **additional_values
-        )
-        self.env["crm.sales.event"].sudo()._sync_lead_events(lead_ids=self.ids)
+        if SALES_EVENT_FIELDS & set(vals):
+            # recorded once before the commit (Odoo archives a lost lead and
+            # writes its reason in two writes: the step sees both)
+            self.env["crm.sales.event"]._defer_lead_events(self.ids)
         return res
 
     def _prepare_customer_values(self, partner_name, is_company=False, parent_id=False):

@@ -38,6 +38,8 @@ EVENT_TYPES = [
 # invoice counts too when no sale order was recorded for it (a direct sale).
 REVENUE_TYPES = ("order_confirmed", "order_adjusted", "order_cancelled", "refunded")
 RETURN_TYPES = ("returned", "refunded")
+# key of the leads whose steps are recorded before the commit
+PENDING_LEADS = "crm_sales_event.pending_lead_ids"
 
 _INSERT_COLUMNS = SQL(
     """event_type, event_date, name, partner_id, retail_branch_id, user_id, team_id,
@@ -126,6 +128,41 @@ class CrmSalesEvent(models.Model):
 
     def unlink(self):  # pylint: disable=method-required-super
         raise UserError(_("Sales events are permanent: they cannot be deleted."))
+
+    # ------------------------------------------------------------------
+    # Lead steps recorded at the end of the transaction
+    # ------------------------------------------------------------------
+    # A lead is written many times in one request (a stage change, then the
+    # probability, then the lost reason); recording its steps after each
+    # write would run the predictive lead scoring and our query every time.
+    # The leads are queued and recorded once, before the commit, or earlier
+    # as soon as anyone reads the events in this transaction.
+    @api.model
+    def _defer_lead_events(self, lead_ids):
+        if not lead_ids:
+            return
+        cr = self.env.cr
+        pending = cr.precommit.data.setdefault(PENDING_LEADS, set())
+        if not pending:
+            cr.precommit.add(self.sudo()._record_pending_lead_events)
+        pending.update(lead_ids)
+
+    @api.model
+    def _record_pending_lead_events(self):
+        pending = self.env.cr.precommit.data.pop(PENDING_LEADS, None)
+        if pending:
+            existing = self.env["crm.lead"].sudo().with_context(active_test=False).browse(pending)
+            self.sudo()._sync_lead_events(lead_ids=sorted(existing.exists().ids))
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        self._record_pending_lead_events()
+        return super()._search(domain, offset=offset, limit=limit, order=order)
+
+    def flush_model(self, fnames=None):
+        # readers with SQL (profit, analytics, reports) flush the model first
+        self._record_pending_lead_events()
+        return super().flush_model(fnames)
 
     # ------------------------------------------------------------------
     # Recording

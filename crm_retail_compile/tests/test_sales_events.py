@@ -96,6 +96,28 @@ class TestSalesEvents(RetailCommon):
         lead.write({"probability": 100})
         self.assertEqual(len(self.events(lead)), 3)
 
+    def test_lead_steps_are_recorded_once_before_the_commit(self):
+        """Lead writes queue the lead; its steps are recorded once, by the
+        pre-commit hook, or as soon as events are read."""
+        lead = self.env["crm.lead"].create(
+            {"name": "Queued", "partner_id": self.customer.id, "type": "opportunity"}
+        )
+        lead.write({"expected_revenue": 500})
+        lead.write({"stage_id": self.env["crm.stage"].search([], limit=1).id})
+
+        def count():
+            self.env.cr.execute(
+                "SELECT event_type FROM crm_sales_event WHERE lead_id = %s ORDER BY id", [lead.id]
+            )
+            return [row[0] for row in self.env.cr.fetchall()]
+
+        self.assertEqual(count(), [], "nothing recorded before the commit")
+        self.env.cr.precommit.run()
+        self.assertEqual(count(), ["lead_created", "qualified"])
+        lead.action_set_lost()
+        self.assertEqual(self.events(lead, "lost").lost_reason_id.id, False)
+        self.assertEqual(count(), ["lead_created", "qualified", "lost"], "a read records")
+
     def test_lost_with_reason_and_reopen(self):
         reason = self.env["crm.lost.reason"].create({"name": "Too expensive"})
         lead = self.env["crm.lead"].create(
