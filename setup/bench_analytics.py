@@ -4,14 +4,17 @@
 Fits BG/NBD and Gamma-Gamma on N synthetic customers (seeded numpy arrays
 drawn from known parameters, ages in whole days up to two years, as the
 database summary gives them) and prints the fit times and the recovered
-parameters. With --db, also times the RFM refresh, the affinity refresh and
-the forecast refresh on that database (rolled back: nothing is kept).
+parameters. With --db, also times the RFM refresh (the first scoring, then
+the next day's nightly run, which rewrites only changed customers), the
+affinity refresh and the forecast refresh on that database (rolled back
+unless --keep is given).
 
     .venv/bin/python setup/bench_analytics.py --customers 1000000
     .venv/bin/python setup/bench_analytics.py --customers 0 --db crm_bench
 """
 
 import argparse
+import datetime
 import os
 import sys
 import time
@@ -65,7 +68,7 @@ def bench_fit(n, seed):
     print(f"total fit time  {total:6.1f} s  (target <= {FIT_TARGET:.0f} s: {verdict})")
 
 
-def bench_db(db, config):
+def bench_db(db, config, keep=False):
     import odoo
     from odoo.api import Environment
     from odoo.modules.registry import Registry
@@ -81,15 +84,23 @@ def bench_db(db, config):
         cr.execute("SELECT COUNT(*) FROM crm_sales_event WHERE is_revenue")
         events = cr.fetchone()[0]
         print(f"database {db}: {customers:,} retail customers, {events:,} revenue events")
+        today = datetime.date.today()
+        tomorrow = today + datetime.timedelta(days=1)
         for label, call in (
-            ("RFM refresh", Partner._analytics_refresh_rfm),
+            ("RFM refresh", lambda: Partner._analytics_refresh_rfm(today=today)),
+            # the nightly case: a day later, the scores of customers without
+            # new orders do not change and are not rewritten
+            ("RFM next day", lambda: Partner._analytics_refresh_rfm(today=tomorrow)),
             ("affinity refresh", env["crm.category.affinity"]._refresh),
             ("forecast refresh", Partner._analytics_refresh_forecast),
         ):
             started = time.perf_counter()
             result = call()
-            print(f"{label:17s} {time.perf_counter() - started:6.1f} s  ({result})")
-        cr.rollback()
+            print(f"{label:17s} {time.perf_counter() - started:6.1f} s  ({result} rows changed)")
+        if keep:
+            cr.commit()  # commit because --keep keeps the segments for the report benchmark
+        else:
+            cr.rollback()
 
 
 def main():
@@ -98,11 +109,14 @@ def main():
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--db", help="also time the refreshes on this database")
     parser.add_argument("--config", default=os.path.join(REPO, ".odoo-effective.conf"))
+    parser.add_argument(
+        "--keep", action="store_true", help="commit the refreshes instead of rolling them back"
+    )
     args = parser.parse_args()
     if args.customers:
         bench_fit(args.customers, args.seed)
     if args.db:
-        bench_db(args.db, args.config)
+        bench_db(args.db, args.config, args.keep)
 
 
 if __name__ == "__main__":
