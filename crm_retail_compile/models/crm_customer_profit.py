@@ -91,49 +91,17 @@ class CrmCustomerProfit(models.Model):
             return 0  # another transaction is refreshing
         self.env["crm.sales.event"].flush_model()
         if full:
-            cr.execute(SQL("DELETE FROM crm_customer_profit_dirty"))
-            cells_source = SQL(
-                """
-                SELECT e.partner_id, date_trunc('month', e.event_date)::date AS month,
-                       e.retail_branch_id, e.company_id
-                  FROM crm_sales_event e
-                 WHERE e.partner_id IS NOT NULL
-                   AND (e.is_revenue OR e.event_type IN %s)
-                """,
-                RETURN_TYPES,
-            )
+            cells = self._rebuild_all()
         else:
-            cells_source = SQL("SELECT * FROM taken")
-        cr.execute(
-            SQL(
-                """
-                CREATE TEMP TABLE crm_profit_cells ON COMMIT DROP AS
-                WITH taken AS (DELETE FROM crm_customer_profit_dirty RETURNING *)
-                SELECT DISTINCT partner_id, month, retail_branch_id, company_id
-                  FROM (%s) cells
-                """,
-                cells_source,
-            )
-        )
-        if not full:
-            cr.execute(SQL("SELECT 1 FROM crm_profit_cells LIMIT 1"))
-            if not cr.fetchone():
-                cr.execute(SQL("DROP TABLE crm_profit_cells"))
-                return 0
-        if full:
-            cr.execute(SQL("DELETE FROM crm_customer_profit"))
-        else:
-            cr.execute(
-                SQL(
-                    """
-                    DELETE FROM crm_customer_profit p USING crm_profit_cells c
-                     WHERE p.partner_id = c.partner_id AND p.month = c.month
-                       AND p.retail_branch_id IS NOT DISTINCT FROM c.retail_branch_id
-                       AND p.company_id = c.company_id
-                    """
-                )
-            )
-        cr.execute(
+            cells = self._refresh_dirty_cells()
+        self._refresh_dimensions()
+        self.invalidate_model()
+        return cells
+
+    def _insert_cells(self, source):
+        """Insert the profit records of ``source``, which selects partner_id,
+        month, retail_branch_id, company_id, revenue, cost, orders, returns."""
+        self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO crm_customer_profit (
@@ -141,7 +109,7 @@ class CrmCustomerProfit(models.Model):
                     revenue, cost, profit, margin_percent, order_count, return_count,
                     membership_tier_id, home_branch_id, district_id, retail_channel, residency,
                     create_uid, create_date, write_uid, write_date)
-                SELECT c.partner_id, c.month, c.retail_branch_id, c.company_id,
+                SELECT a.partner_id, a.month, a.retail_branch_id, a.company_id,
                        co.currency_id, a.revenue, a.cost, a.revenue - a.cost,
                        CASE WHEN a.revenue <> 0
                             THEN ROUND(100 * (a.revenue - a.cost) / a.revenue, 2) END,
@@ -149,16 +117,84 @@ class CrmCustomerProfit(models.Model):
                        rp.membership_tier_id, rp.retail_branch_id, rp.district_id,
                        rp.retail_channel, rp.residency,
                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                  FROM (%(source)s) a
+                  JOIN res_company co ON co.id = a.company_id
+                  JOIN res_partner rp ON rp.id = a.partner_id
+                """,
+                source=source,
+                uid=self.env.uid,
+            )
+        )
+        return self.env.cr.rowcount
+
+    @staticmethod
+    def _cell_figures(alias):
+        """Aggregates of the events ``alias`` of one cell (or one group)."""
+        return SQL(
+            """COALESCE(SUM(%(e)s.revenue) FILTER (WHERE %(e)s.is_revenue), 0) AS revenue,
+               COALESCE(SUM(%(e)s.cost) FILTER (WHERE %(e)s.is_revenue), 0) AS cost,
+               COUNT(*) FILTER (WHERE %(e)s.event_type = 'order_confirmed')
+                 - COUNT(*) FILTER (WHERE %(e)s.event_type = 'order_cancelled') AS orders,
+               COUNT(*) FILTER (WHERE %(e)s.event_type IN %(returns)s) AS returns""",
+            e=SQL.identifier(alias),
+            returns=RETURN_TYPES,
+        )
+
+    def _rebuild_all(self):
+        """Every cell from scratch: one aggregate over the events (a cell at
+        a time would look the events up millions of times)."""
+        cr = self.env.cr
+        cr.execute(SQL("DELETE FROM crm_customer_profit_dirty"))
+        cr.execute(SQL("DELETE FROM crm_customer_profit"))
+        return self._insert_cells(
+            SQL(
+                """
+                SELECT e.partner_id, date_trunc('month', e.event_date)::date AS month,
+                       e.retail_branch_id, e.company_id, %(figures)s
+                  FROM crm_sales_event e
+                 WHERE e.partner_id IS NOT NULL
+                   AND (e.is_revenue OR e.event_type IN %(returns)s)
+                 GROUP BY 1, 2, 3, 4
+                """,
+                figures=self._cell_figures("e"),
+                returns=RETURN_TYPES,
+            )
+        )
+
+    def _refresh_dirty_cells(self):
+        """Recompute the cells queued by new events, each from its events."""
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMP TABLE crm_profit_cells ON COMMIT DROP AS
+                WITH taken AS (DELETE FROM crm_customer_profit_dirty RETURNING *)
+                SELECT DISTINCT partner_id, month, retail_branch_id, company_id FROM taken
+                """
+            )
+        )
+        cr.execute(SQL("SELECT 1 FROM crm_profit_cells LIMIT 1"))
+        if not cr.fetchone():
+            cr.execute(SQL("DROP TABLE crm_profit_cells"))
+            return 0
+        cr.execute(SQL("ANALYZE crm_profit_cells"))
+        cr.execute(
+            SQL(
+                """
+                DELETE FROM crm_customer_profit p USING crm_profit_cells c
+                 WHERE p.partner_id = c.partner_id AND p.month = c.month
+                   AND p.retail_branch_id IS NOT DISTINCT FROM c.retail_branch_id
+                   AND p.company_id = c.company_id
+                """
+            )
+        )
+        cells = self._insert_cells(
+            SQL(
+                """
+                SELECT c.partner_id, c.month, c.retail_branch_id, c.company_id, f.*
                   FROM crm_profit_cells c
-                  JOIN res_company co ON co.id = c.company_id
-                  JOIN res_partner rp ON rp.id = c.partner_id
-                  CROSS JOIN LATERAL (
-                      SELECT COALESCE(SUM(e.revenue) FILTER (WHERE e.is_revenue), 0) AS revenue,
-                             COALESCE(SUM(e.cost) FILTER (WHERE e.is_revenue), 0) AS cost,
-                             COUNT(*) FILTER (WHERE e.event_type = 'order_confirmed')
-                               - COUNT(*) FILTER (WHERE e.event_type = 'order_cancelled')
-                               AS orders,
-                             COUNT(*) FILTER (WHERE e.event_type IN %(returns)s) AS returns
+                 CROSS JOIN LATERAL (
+                      SELECT %(figures)s
                         FROM crm_sales_event e
                        WHERE e.partner_id = c.partner_id
                          AND e.event_date >= c.month
@@ -166,16 +202,13 @@ class CrmCustomerProfit(models.Model):
                          AND e.retail_branch_id IS NOT DISTINCT FROM c.retail_branch_id
                          AND e.company_id = c.company_id
                          AND (e.is_revenue OR e.event_type IN %(returns)s)
-                  ) a
+                  ) f
                 """,
-                uid=self.env.uid,
+                figures=self._cell_figures("e"),
                 returns=RETURN_TYPES,
             )
         )
-        cells = cr.rowcount
         cr.execute(SQL("DROP TABLE crm_profit_cells"))
-        self._refresh_dimensions()
-        self.invalidate_model()
         return cells
 
     @api.model

@@ -72,6 +72,16 @@ class TestSalesEvents(RetailCommon):
         self.assertAlmostEqual(float(ev_revenue), float(pr_revenue), places=2)
         self.assertAlmostEqual(float(ev_cost), float(pr_cost), places=2)
         self.assertAlmostEqual(float(ev_revenue - ev_cost), float(pr_profit), places=2)
+        # the incremental table is the one a full rebuild gives
+        cells = (
+            "SELECT partner_id, month, retail_branch_id, revenue, cost, order_count, "
+            "return_count FROM crm_customer_profit ORDER BY 1, 2, 3"
+        )
+        self.env.cr.execute(cells)
+        incremental = self.env.cr.fetchall()
+        self.Profit._refresh(full=True)
+        self.env.cr.execute(cells)
+        self.assertEqual(incremental, self.env.cr.fetchall())
 
     # ---- pipeline ---------------------------------------------------------
     def test_lead_steps_each_create_one_event(self):
