@@ -519,7 +519,10 @@ class CrmRetailApi(models.AbstractModel):
         for diff, partner_ids, indexes in groups.values():
             failed = {}
             if diff:
-                failed = self._write_group(Partner.browse(partner_ids), diff, wanted, mode)
+                # keep the prefetch of the whole batch: what a write reads of
+                # one customer (children, leads...) is read for all at once
+                group = Partner.browse(partner_ids).with_prefetch(partners._prefetch_ids)
+                failed = self._write_group(group, diff, wanted, mode)
             for index in indexes:
                 results[index] = failed.get(index) or {
                     "index": index,
