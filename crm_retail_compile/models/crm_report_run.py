@@ -2,6 +2,7 @@ import datetime
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
@@ -15,6 +16,21 @@ from odoo.tools import SQL
 from ..lib import report_engine, report_writers
 
 _logger = logging.getLogger(__name__)
+
+# working directories of compiles: crm_report_<pid>_<random>
+TMP_PREFIX = "crm_report_"
+TMP_MAX_AGE = 24 * 3600
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
 
 # Runs with more rows than this keep no result lines (only their files).
 LINE_LIMIT = 50_000
@@ -308,7 +324,7 @@ class CrmReportRun(models.Model):
             (_("Compiled"), fields.Datetime.to_string(fields.Datetime.now())),
             (_("By"), self.user_id.name),
         ]
-        with tempfile.TemporaryDirectory(prefix="crm_report_") as tmp:
+        with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}_") as tmp:
             sinks, paths = [], {}
             if template.output_xlsx:
                 paths["xlsx"] = os.path.join(tmp, "report.xlsx")
@@ -436,8 +452,34 @@ class CrmReportRun(models.Model):
     # Background queue
     # ------------------------------------------------------------------
     @api.model
+    def _remove_orphan_temp_dirs(self, max_age=TMP_MAX_AGE):
+        """Remove the working directories of compiles whose process died (a
+        killed worker cannot clean up after itself): the process id is in
+        the name; directories of live processes are kept unless older than
+        ``max_age`` seconds (a reused process id). Returns their number."""
+        root = tempfile.gettempdir()
+        removed = 0
+        now = time.time()
+        for name in os.listdir(root):
+            if not name.startswith(TMP_PREFIX):
+                continue
+            path = os.path.join(root, name)
+            pid = name[len(TMP_PREFIX) :].split("_", 1)[0]
+            try:
+                alive = pid.isdigit() and _process_alive(int(pid))
+                if alive and (int(pid) == os.getpid() or now - os.path.getmtime(path) < max_age):
+                    continue
+                shutil.rmtree(path)
+                removed += 1
+            except OSError as error:  # another worker removed it, or not ours
+                _logger.debug("Report temp dir %s not removed: %s", path, error)
+        return removed
+
+    @api.model
     def _cron_process_queue(self, limit=5):
-        """Run queued reports; requeue runs interrupted by a crash."""
+        """Run queued reports; requeue runs interrupted by a crash, and
+        remove the working files they left."""
+        self._remove_orphan_temp_dirs()
         self.flush_model()
         self.env.cr.execute(
             SQL(

@@ -1,6 +1,9 @@
 import csv
 import io
 import json
+import os
+import shutil
+import tempfile
 from unittest.mock import patch
 
 import openpyxl
@@ -253,6 +256,25 @@ class TestReports(RetailCommon):
         )
         # a new run afterwards works
         self.assertEqual(self.run_as(self.retail_admin, template).state, "done")
+
+    def test_working_files_of_killed_compiles_are_removed(self):
+        """A killed worker leaves its temporary directory; the queue job
+        removes those of dead processes and keeps the live ones'."""
+        root = tempfile.gettempdir()
+        dead = tempfile.mkdtemp(prefix=f"crm_report_{2**22 + 4321}_", dir=root)
+        with open(os.path.join(dead, "report.xlsx"), "wb") as half_written:
+            half_written.write(b"PK")
+        mine = tempfile.mkdtemp(prefix=f"crm_report_{os.getpid()}_", dir=root)
+        # a live process id on a very old directory: a reused id
+        reused = tempfile.mkdtemp(prefix="crm_report_1_", dir=root)
+        os.utime(reused, (0, 0))
+        try:
+            self.assertGreaterEqual(self.env["crm.report.run"]._remove_orphan_temp_dirs(), 2)
+            self.assertFalse(os.path.exists(dead))
+            self.assertFalse(os.path.exists(reused))
+            self.assertTrue(os.path.isdir(mine))
+        finally:
+            shutil.rmtree(mine, ignore_errors=True)
 
     def test_customer_level_runs_in_background_and_recovers(self):
         template = self.template("marketing_customer_value")
