@@ -16,6 +16,14 @@ from .crm_sales_event import RETURN_TYPES
 
 # advisory lock key: one refresh at a time (the number is arbitrary and stable)
 REFRESH_LOCK = 7_140_318_201
+# customer fields copied onto the profit records (segment columns)
+DIMENSION_FIELDS = (
+    "membership_tier_id",
+    "retail_branch_id",
+    "district_id",
+    "retail_channel",
+    "residency",
+)
 
 
 class CrmCustomerProfit(models.Model):
@@ -71,6 +79,29 @@ class CrmCustomerProfit(models.Model):
                 """
             )
         )
+        # customers whose segment columns (tier, district...) changed
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE TABLE IF NOT EXISTS crm_customer_profit_dirty_partner (
+                    partner_id integer PRIMARY KEY
+                )
+                """
+            )
+        )
+
+    @api.model
+    def _queue_dimension_changes(self, partner_ids):
+        """Customers whose tier, home branch, district, channel or residency
+        changed (same transaction as the change)."""
+        if partner_ids:
+            self.env.cr.execute(
+                SQL(
+                    """INSERT INTO crm_customer_profit_dirty_partner (partner_id)
+                       SELECT unnest(%s::int[]) ON CONFLICT DO NOTHING""",
+                    list(partner_ids),
+                )
+            )
 
     # append-only: users never create, change or delete these (internal code
     # writes them with SQL), so the ORM methods refuse without calling super
@@ -94,7 +125,7 @@ class CrmCustomerProfit(models.Model):
             cells = self._rebuild_all()
         else:
             cells = self._refresh_dirty_cells()
-        self._refresh_dimensions()
+        self._refresh_dimensions(full=full)
         self.invalidate_model()
         return cells
 
@@ -212,15 +243,18 @@ class CrmCustomerProfit(models.Model):
         return cells
 
     @api.model
-    def _refresh_dimensions(self):
+    def _refresh_dimensions(self, full=False):
         """Customers change tier, district or channel without buying: keep the
-        segment columns of their profit records current (one UPDATE)."""
-        self.env["res.partner"].flush_model(
-            ["membership_tier_id", "retail_branch_id", "district_id", "retail_channel", "residency"]
-        )
+        segment columns of their profit records current. Only the queued
+        customers are looked at, unless ``full`` (one UPDATE either way)."""
+        self.env["res.partner"].flush_model(list(DIMENSION_FIELDS))
+        # the queue is emptied either way (a data-modifying WITH always runs)
+        scope = SQL("TRUE") if full else SQL("p.partner_id IN (SELECT partner_id FROM taken)")
         self.env.cr.execute(
             SQL(
                 """
+                WITH taken AS (
+                    DELETE FROM crm_customer_profit_dirty_partner RETURNING partner_id)
                 UPDATE crm_customer_profit p
                    SET membership_tier_id = rp.membership_tier_id,
                        home_branch_id = rp.retail_branch_id,
@@ -228,15 +262,17 @@ class CrmCustomerProfit(models.Model):
                        retail_channel = rp.retail_channel,
                        residency = rp.residency
                   FROM res_partner rp
-                 WHERE rp.id = p.partner_id
+                 WHERE rp.id = p.partner_id AND %(scope)s
                    AND (p.membership_tier_id IS DISTINCT FROM rp.membership_tier_id
                         OR p.home_branch_id IS DISTINCT FROM rp.retail_branch_id
                         OR p.district_id IS DISTINCT FROM rp.district_id
                         OR p.retail_channel IS DISTINCT FROM rp.retail_channel
                         OR p.residency IS DISTINCT FROM rp.residency)
-                """
+                """,
+                scope=scope,
             )
         )
+        return self.env.cr.rowcount
 
     @api.model
     def action_refresh(self):

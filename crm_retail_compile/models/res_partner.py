@@ -4,7 +4,10 @@ import datetime
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .crm_customer_profit import DIMENSION_FIELDS
+
 MEMBERSHIP_SEQUENCE = "crm.retail.membership"
+PROFIT_DIMENSIONS = frozenset(DIMENSION_FIELDS)
 
 
 class ResPartner(models.Model):
@@ -133,7 +136,10 @@ class ResPartner(models.Model):
     def write(self, vals):
         self._check_district_values([vals])
         self._check_membership_numbers([vals])
-        return super().write(vals)
+        res = super().write(vals)
+        if PROFIT_DIMENSIONS.intersection(vals):
+            self.env["crm.customer.profit"]._queue_dimension_changes(self.ids)
+        return res
 
     @api.model
     def _check_district_values(self, vals_list):

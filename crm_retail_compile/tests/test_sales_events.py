@@ -336,12 +336,24 @@ class TestSalesEvents(RetailCommon):
         self.Profit._refresh()
         gold = self.env.ref("crm_retail_compile.membership_tier_gold")
         self.customer.membership_tier_id = gold
-        self.Profit._refresh_dimensions()
+        # the change is queued: the hourly refresh looks at this customer only
+        self.assertEqual(self.Profit._refresh(), 0, "no cell to recompute")
         self.Profit.invalidate_model()
         profit = self.Profit.search([("partner_id", "=", self.customer.id)])
         self.assertEqual(profit.membership_tier_id, gold)
         self.assertEqual(profit.margin_percent, 40.0)
         self.assertEqual(profit.order_count, 1)
+        # a change made with SQL (an import) is not queued: a full refresh
+        # of the columns catches it
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET residency = 'visitor' WHERE id = %s", [self.customer.id]
+        )
+        self.customer.invalidate_recordset()
+        self.assertEqual(self.Profit._refresh_dimensions(), 0)
+        self.assertEqual(self.Profit._refresh_dimensions(full=True), 1)
+        profit.invalidate_recordset()
+        self.assertEqual(profit.residency, "visitor")
 
     def test_sale_order_form_still_works(self):
         with Form(self.env["sale.order"].with_user(self.staff_a)) as form:
