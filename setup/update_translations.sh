@@ -28,3 +28,6 @@ for module in "${MODS[@]}"; do
   fuzzy=$(msgattrib --only-fuzzy --no-obsolete "$po" | grep -c '^msgid ' || true)
   echo "[i18n] $module: $untranslated untranslated, $fuzzy fuzzy (counts include the header)"
 done
+# OCA's layout of .po files (the lint checks it); the second pass settles it
+"$VENV/bin/oca-checks-po" --fix "$REPO"/crm_*/i18n/*.po "$REPO"/crm_*/i18n/*.pot >/dev/null 2>&1 || true
+"$VENV/bin/oca-checks-po" --fix "$REPO"/crm_*/i18n/*.po "$REPO"/crm_*/i18n/*.pot >/dev/null 2>&1 || true
