@@ -232,11 +232,12 @@ class CrmCustomerProfit(models.Model):
                          AND e.event_date < c.month + INTERVAL '1 month'
                          AND e.retail_branch_id IS NOT DISTINCT FROM c.retail_branch_id
                          AND e.company_id = c.company_id
-                         AND (e.is_revenue OR e.event_type IN %(returns)s)
                   ) f
                 """,
+                # no condition on the event type here: the FILTERs of the
+                # figures select revenue and returns, and the lookup stays a
+                # plain (partner_id, event_date) index range
                 figures=self._cell_figures("e"),
-                returns=RETURN_TYPES,
             )
         )
         cr.execute(SQL("DROP TABLE crm_profit_cells"))
