@@ -177,7 +177,7 @@ class CrmCustomerProfit(models.Model):
         cr = self.env.cr
         cr.execute(SQL("DELETE FROM crm_customer_profit_dirty"))
         cr.execute(SQL("DELETE FROM crm_customer_profit"))
-        return self._insert_cells(
+        cells = self._insert_cells(
             SQL(
                 """
                 SELECT e.partner_id, date_trunc('month', e.event_date)::date AS month,
@@ -191,6 +191,9 @@ class CrmCustomerProfit(models.Model):
                 returns=RETURN_TYPES,
             )
         )
+        # the table was rebuilt: plans of the next refreshes need its size
+        cr.execute(SQL("ANALYZE crm_customer_profit"))
+        return cells
 
     def _refresh_dirty_cells(self):
         """Recompute the cells queued by new events, each from its events."""

@@ -38,6 +38,8 @@ EVENT_TYPES = [
 # invoice counts too when no sale order was recorded for it (a direct sale).
 REVENUE_TYPES = ("order_confirmed", "order_adjusted", "order_cancelled", "refunded")
 RETURN_TYPES = ("returned", "refunded")
+# inserting this many rows makes the statistics of the tables stale
+BULK_ROWS = 50_000
 # key of the leads whose steps are recorded before the commit
 PENDING_LEADS = "crm_sales_event.pending_lead_ids"
 
@@ -176,6 +178,10 @@ class CrmSalesEvent(models.Model):
         count += self._sync_order_events(since=since)
         count += self._sync_picking_events(since=since)
         count += self._sync_invoice_events(since=since)
+        if count >= BULK_ROWS:
+            # a backfill: the planner must not go on believing the table is
+            # small (autovacuum analyses it only after the commit)
+            self.env.cr.execute(SQL("ANALYZE crm_sales_event, crm_customer_profit_dirty"))
         return count
 
     @api.model
