@@ -74,7 +74,7 @@ class CrmCategoryAffinity(models.Model):
     def _refresh(self, min_customers=None, today=None):
         """Recompute all rules and the next best categories (two statements)."""
         Partner = self.env["res.partner"]
-        today = today or fields.Date.context_today(self)
+        today = today or self.env["res.partner"]._analytics_today()
         if min_customers is None:
             min_customers = Partner._analytics_param("affinity_min_customers")
         window = Partner._analytics_param("rfm_window_days")

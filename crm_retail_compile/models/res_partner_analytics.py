@@ -30,6 +30,9 @@ DEFAULTS = {
     "winback_p_alive": 0.5,
     "winback_min_clv": 0.0,
     "affinity_min_customers": 2,
+    # the business day of the nightly jobs: Hong Kong time, whatever the
+    # time zone of the user the scheduler runs them as
+    "tz": "Asia/Hong_Kong",
 }
 WINBACK_PURPOSE = "winback"
 CONSENT_CHANNELS = ("email", "sms", "phone", "whatsapp", "post")
@@ -176,7 +179,14 @@ class ResPartner(models.Model):
 
     @api.model
     def _analytics_tz(self):
-        return self.env.user.tz or "Asia/Hong_Kong"
+        tz = self._analytics_param("tz")
+        return tz if tz in pytz.all_timezones_set else DEFAULTS["tz"]
+
+    @api.model
+    def _analytics_today(self):
+        """Today in the business time zone (the scheduler's user may be in
+        another one)."""
+        return datetime.datetime.now(pytz.timezone(self._analytics_tz())).date()
 
     @api.model
     def _analytics_utc(self, day):
@@ -284,7 +294,7 @@ class ResPartner(models.Model):
         written: the last purchase is stored as a date and the refresh day as
         a parameter, so a day without new orders rewrites almost nothing.
         """
-        today = today or fields.Date.context_today(self)
+        today = today or self._analytics_today()
         window_start = today - datetime.timedelta(days=self._analytics_param("rfm_window_days"))
         self.env["crm.sales.event"].flush_model()
         self.flush_model()
@@ -387,7 +397,7 @@ class ResPartner(models.Model):
     def _analytics_refresh_forecast(self, today=None):
         """Fit on all history and store each customer's forecast; returns the
         crm.forecast.run of type forecast (or None without data)."""
-        today = today or fields.Date.context_today(self)
+        today = today or self._analytics_today()
         summary = self._analytics_summary(today)
         if not np.count_nonzero(summary["x"]):
             _logger.info("Customer forecast skipped: no repeat purchases yet.")
@@ -502,7 +512,7 @@ class ResPartner(models.Model):
             for partner in consenting:
                 channels.setdefault(partner.id, []).append(labels.get(channel, channel))
         model_id = self.env["ir.model"]._get_id("res.partner")
-        today = fields.Date.context_today(self)
+        today = self._analytics_today()
         vals_list = []
         for partner in partners:
             if partner.id not in channels:

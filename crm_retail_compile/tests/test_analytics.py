@@ -186,6 +186,18 @@ class TestRfmRefresh(AnalyticsCommon):
         # a second run (or a fresh install) does nothing
         migration.migrate(cr, "18.0.1.0.0")
 
+    def test_nightly_jobs_use_the_business_time_zone(self):
+        """The scheduler runs as a user who may be in Brussels: local days
+        of purchases are Hong Kong days unless configured otherwise."""
+        Partner = self.env["res.partner"]
+        params = self.env["ir.config_parameter"]
+        self.env.user.tz = "Europe/Brussels"
+        self.assertEqual(Partner._analytics_tz(), "Asia/Hong_Kong")
+        params.set_param("crm_retail_compile.analytics_tz", "Asia/Macau")
+        self.assertEqual(Partner._analytics_tz(), "Asia/Macau")
+        params.set_param("crm_retail_compile.analytics_tz", "Mars/Olympus")
+        self.assertEqual(Partner._analytics_tz(), "Asia/Hong_Kong")
+
     def test_sql_segment_mapping_matches_the_library(self):
         combos = [
             (r, f, m, n)
