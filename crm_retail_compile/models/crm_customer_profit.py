@@ -12,18 +12,27 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .crm_sales_event import RETURN_TYPES
+from .crm_sales_event import RETURN_TYPES, profit_event
 
 # advisory lock key: one refresh at a time (the number is arbitrary and stable)
 REFRESH_LOCK = 7_140_318_201
-# customer fields copied onto the profit records (segment columns)
-DIMENSION_FIELDS = (
-    "membership_tier_id",
-    "retail_branch_id",
-    "district_id",
-    "retail_channel",
-    "residency",
-)
+# segment columns of the profit records: column -> customer field it copies
+DIMENSIONS = {
+    "membership_tier_id": "membership_tier_id",
+    "home_branch_id": "retail_branch_id",
+    "district_id": "district_id",
+    "retail_channel": "retail_channel",
+    "residency": "residency",
+}
+DIMENSION_FIELDS = tuple(DIMENSIONS.values())
+
+
+def _dimension_sql(template, separator):
+    """``template`` (with %(col)s, %(field)s) for every segment column."""
+    return SQL(separator).join(
+        SQL(template, col=SQL.identifier(col), field=SQL.identifier(field))
+        for col, field in DIMENSIONS.items()
+    )
 
 
 class CrmCustomerProfit(models.Model):
@@ -138,21 +147,22 @@ class CrmCustomerProfit(models.Model):
                 INSERT INTO crm_customer_profit (
                     partner_id, month, retail_branch_id, company_id, currency_id,
                     revenue, cost, profit, margin_percent, order_count, return_count,
-                    membership_tier_id, home_branch_id, district_id, retail_channel, residency,
+                    %(dimension_columns)s,
                     create_uid, create_date, write_uid, write_date)
                 SELECT a.partner_id, a.month, a.retail_branch_id, a.company_id,
                        co.currency_id, a.revenue, a.cost, a.revenue - a.cost,
                        CASE WHEN a.revenue <> 0
                             THEN ROUND(100 * (a.revenue - a.cost) / a.revenue, 2) END,
                        a.orders, a.returns,
-                       rp.membership_tier_id, rp.retail_branch_id, rp.district_id,
-                       rp.retail_channel, rp.residency,
+                       %(dimension_values)s,
                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM (%(source)s) a
                   JOIN res_company co ON co.id = a.company_id
                   JOIN res_partner rp ON rp.id = a.partner_id
                 """,
                 source=source,
+                dimension_columns=_dimension_sql("%(col)s", ", "),
+                dimension_values=_dimension_sql("rp.%(field)s", ", "),
                 uid=self.env.uid,
             )
         )
@@ -183,12 +193,11 @@ class CrmCustomerProfit(models.Model):
                 SELECT e.partner_id, date_trunc('month', e.event_date)::date AS month,
                        e.retail_branch_id, e.company_id, %(figures)s
                   FROM crm_sales_event e
-                 WHERE e.partner_id IS NOT NULL
-                   AND (e.is_revenue OR e.event_type IN %(returns)s)
+                 WHERE %(profit)s
                  GROUP BY 1, 2, 3, 4
                 """,
                 figures=self._cell_figures("e"),
-                returns=RETURN_TYPES,
+                profit=profit_event("e"),
             )
         )
         # the table was rebuilt: plans of the next refreshes need its size
@@ -260,19 +269,12 @@ class CrmCustomerProfit(models.Model):
                 WITH taken AS (
                     DELETE FROM crm_customer_profit_dirty_partner RETURNING partner_id)
                 UPDATE crm_customer_profit p
-                   SET membership_tier_id = rp.membership_tier_id,
-                       home_branch_id = rp.retail_branch_id,
-                       district_id = rp.district_id,
-                       retail_channel = rp.retail_channel,
-                       residency = rp.residency
+                   SET %(assignments)s
                   FROM res_partner rp
-                 WHERE rp.id = p.partner_id AND %(scope)s
-                   AND (p.membership_tier_id IS DISTINCT FROM rp.membership_tier_id
-                        OR p.home_branch_id IS DISTINCT FROM rp.retail_branch_id
-                        OR p.district_id IS DISTINCT FROM rp.district_id
-                        OR p.retail_channel IS DISTINCT FROM rp.retail_channel
-                        OR p.residency IS DISTINCT FROM rp.residency)
+                 WHERE rp.id = p.partner_id AND %(scope)s AND (%(changed)s)
                 """,
+                assignments=_dimension_sql("%(col)s = rp.%(field)s", ", "),
+                changed=_dimension_sql("p.%(col)s IS DISTINCT FROM rp.%(field)s", " OR "),
                 scope=scope,
             )
         )

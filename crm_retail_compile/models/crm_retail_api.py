@@ -431,7 +431,19 @@ class CrmRetailApi(models.AbstractModel):
         create_vals = [shared | vals for vals in create_vals]
         indexes = [index for index, _values in to_create]
         if mode == "per_record":
-            created_ids = self._create_isolated(Partner, indexes, create_vals, results)
+            done, failed = self._isolate_failures(
+                list(zip(indexes, create_vals, strict=True)),
+                lambda chunk: dict(
+                    zip(
+                        [index for index, _vals in chunk],
+                        Partner.create([vals for _index, vals in chunk]).ids,
+                        strict=True,
+                    )
+                ),
+            )
+            created_ids = {index: pid for chunk in done for index, pid in chunk.items()}
+            for (index, _vals), error in failed:
+                results[index] = {"index": index, "ok": False, "error": str(error)}
         else:
             partners = Partner.create(create_vals)
             created_ids = dict(zip(indexes, partners.ids, strict=True))
@@ -460,23 +472,23 @@ class CrmRetailApi(models.AbstractModel):
         return {name: value for name, value in first.items() if second.get(name) == value}
 
     @api.model
-    def _create_isolated(self, Partner, indexes, create_vals, results):
-        """Create in one batch; if that fails, split it in halves until the
-        failing records are alone, so that the good ones are still created
-        in batches. Returns {index: id}; failures go to ``results``."""
+    def _isolate_failures(self, items, attempt):
+        """Run ``attempt(items)`` in a savepoint; if the database refuses,
+        split the items in halves until the refused ones are alone, so that
+        the others are still written in batches.
+
+        Returns (the results of the attempts that passed, [(item, error)]).
+        """
         try:
-            with self.env.cr.savepoint():
-                partners = Partner.create(create_vals)
-                partners.flush_recordset()
-            return dict(zip(indexes, partners.ids, strict=True))
+            with self.env.cr.savepoint():  # flushes on exit: errors surface here
+                return [attempt(items)], []
         except (UserError, ValidationError) as error:
-            if len(indexes) == 1:
-                results[indexes[0]] = {"index": indexes[0], "ok": False, "error": str(error)}
-                return {}
-        half = len(indexes) // 2
-        created = self._create_isolated(Partner, indexes[:half], create_vals[:half], results)
-        created.update(self._create_isolated(Partner, indexes[half:], create_vals[half:], results))
-        return created
+            if len(items) == 1:
+                return [], [(items[0], error)]
+        half = len(items) // 2
+        done, failed = self._isolate_failures(items[:half], attempt)
+        more_done, more_failed = self._isolate_failures(items[half:], attempt)
+        return done + more_done, failed + more_failed
 
     @api.model
     def _update_customers(self, to_update, to_create, created_ids, results, mode):
@@ -556,27 +568,20 @@ class CrmRetailApi(models.AbstractModel):
 
     @api.model
     def _write_group(self, partners, vals, wanted, mode):
-        """Write ``vals`` on ``partners``; {index: error row} of the failures.
-        In per-record mode a failing group is retried record by record, so
-        that one bad record does not fail the others."""
+        """Write ``vals`` on ``partners``; {index: error row} of the failures
+        (per-record mode: a refused record does not fail the others)."""
         if mode == "atomic":
             partners.write(vals)
             return {}
-        try:
-            with self.env.cr.savepoint():
-                partners.write(vals)
-                partners.flush_recordset()
-            return {}
-        except (UserError, ValidationError) as error:
-            if len(partners) == 1:
-                return {
-                    index: {"index": index, "ok": False, "error": str(error)}
-                    for index, _vals in wanted[partners.id]
-                }
-        failed = {}
-        for partner in partners:
-            failed.update(self._write_group(partner, vals, wanted, mode))
-        return failed
+        _done, failed = self._isolate_failures(
+            partners.ids,
+            lambda chunk: partners.browse(chunk).with_prefetch(partners._prefetch_ids).write(vals),
+        )
+        return {
+            index: {"index": index, "ok": False, "error": str(error)}
+            for partner_id, error in failed
+            for index, _vals in wanted[partner_id]
+        }
 
     @api.model
     def _upsert_response(self, results):

@@ -38,6 +38,23 @@ EVENT_TYPES = [
 # invoice counts too when no sale order was recorded for it (a direct sale).
 REVENUE_TYPES = ("order_confirmed", "order_adjusted", "order_cancelled", "refunded")
 RETURN_TYPES = ("returned", "refunded")
+
+
+def profit_event(alias=None):
+    """SQL condition: the event counts in the customer profit records."""
+
+    def col(name):
+        return SQL.identifier(alias, name) if alias else SQL.identifier(name)
+
+    return SQL(
+        "%s IS NOT NULL AND (%s OR %s IN %s)",
+        col("partner_id"),
+        col("is_revenue"),
+        col("event_type"),
+        RETURN_TYPES,
+    )
+
+
 # inserting this many rows makes the statistics of the tables stale
 BULK_ROWS = 50_000
 # key of the leads whose steps are recorded before the commit
@@ -178,10 +195,6 @@ class CrmSalesEvent(models.Model):
         count += self._sync_order_events(since=since)
         count += self._sync_picking_events(since=since)
         count += self._sync_invoice_events(since=since)
-        if count >= BULK_ROWS:
-            # a backfill: the planner must not go on believing the table is
-            # small (autovacuum analyses it only after the commit)
-            self.env.cr.execute(SQL("ANALYZE crm_sales_event, crm_customer_profit_dirty"))
         return count
 
     @api.model
@@ -222,14 +235,12 @@ class CrmSalesEvent(models.Model):
                   FROM src
                   JOIN res_company c ON c.id = src.company_id
                   LEFT JOIN res_partner p ON p.id = src.partner_id
-                RETURNING id, order_id IS NOT NULL OR move_id IS NOT NULL,
-                          partner_id IS NOT NULL
-                          AND (is_revenue OR event_type IN %(return_types)s)
+                RETURNING id, order_id IS NOT NULL OR move_id IS NOT NULL, %(profit)s
                 """,
                 source=source,
                 columns=_INSERT_COLUMNS,
                 revenue_types=REVENUE_TYPES,
-                return_types=RETURN_TYPES,
+                profit=profit_event(),
                 uid=self.env.uid,
             )
         )
@@ -243,11 +254,16 @@ class CrmSalesEvent(models.Model):
             self._queue_profit_cells(with_profit)
         if rows:
             self.invalidate_model()
+        if len(rows) >= BULK_ROWS:
+            # a backfill: the planner must not go on believing the tables are
+            # small (autovacuum analyses them only after the commit)
+            self.env.cr.execute(SQL("ANALYZE crm_sales_event, crm_customer_profit_dirty"))
         return len(rows)
 
     @api.model
     def _queue_profit_cells(self, event_ids):
-        """Mark the customer profit cells these events change (same transaction)."""
+        """Mark the customer profit cells of these profit events (same
+        transaction)."""
         self.env.cr.execute(
             SQL(
                 """
@@ -256,11 +272,9 @@ class CrmSalesEvent(models.Model):
                 SELECT DISTINCT e.partner_id, date_trunc('month', e.event_date)::date,
                        e.retail_branch_id, e.company_id
                   FROM crm_sales_event e
-                 WHERE e.id = ANY(%s) AND e.partner_id IS NOT NULL
-                   AND (e.is_revenue OR e.event_type IN %s)
+                 WHERE e.id = ANY(%s)
                 """,
                 event_ids,
-                RETURN_TYPES,
             )
         )
 
