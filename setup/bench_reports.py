@@ -10,8 +10,10 @@ Prints, measured in the same run:
   2. stock Odoo's way (read_group over sale.report, as the pivot view does): ratio
   3. opening a pre-calculated report (latest snapshot lines): ms (target <= 100)
   4. a customer-level XLSX of every customer: rows/s (target >= 25,000) and the
-     peak memory of the process that wrote it (target <= 500 MB), measured in a
-     child process so that nothing else counts.
+     peak memory (target <= 500 MB) of the compiling process plus the XLSX
+     writer process it starts, measured in a child process so that nothing else
+     counts. The writer's figure is the kernel's, which includes the compiling
+     process's pages it shared between fork and exec: an upper bound.
 Each timing is the best of --repeat runs (warm cache), as the targets assume.
 """
 
@@ -171,6 +173,7 @@ def bench_xlsx_child(db, config):
         run._execute()
         elapsed = time.perf_counter() - start
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        writer_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(
             json.dumps(
                 {
@@ -178,7 +181,9 @@ def bench_xlsx_child(db, config):
                     "error": run.error,
                     "rows": run.row_count,
                     "seconds": elapsed,
-                    "peak_mb": peak_kb / 1024,
+                    "peak_mb": (peak_kb + writer_kb) / 1024,
+                    "compiler_mb": peak_kb / 1024,
+                    "writer_mb": writer_kb / 1024,
                 }
             )
         )
@@ -207,7 +212,8 @@ def bench_xlsx(db, config):
     print(
         f"customer-level XLSX: {result['rows']} rows in {result['seconds']:.1f}s = "
         f"{rate:,.0f} rows/s (target >= 25,000), peak memory {result['peak_mb']:.0f} MB "
-        f"(target <= 500 MB)"
+        f"(target <= 500 MB: compiler {result['compiler_mb']:.0f} MB + XLSX writer "
+        f"{result['writer_mb']:.0f} MB)"
     )
 
 

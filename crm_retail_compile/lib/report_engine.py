@@ -410,8 +410,8 @@ def compile_report(
     :param field_sql: callable(path) -> SQL of the field path, adding joins to
         ``query`` as needed (resolved by the ORM adapter)
     :param label_sql: callable(path) -> (SQL of the readable label, [SQL to
-        group by]): many2one paths group by id and show the record's name,
-        selections show their label
+        group by, the first of which is the sort key]): many2one paths group
+        by id and show the record's name, selections show their label
     :param special_sql: callable(name) -> SQL for dataset-specific flags
         (e.g. "won_flag" on leads)
     :param pseudonym_secret: when set, customer rows carry a stable pseudonym
@@ -420,7 +420,10 @@ def compile_report(
     :return: CompiledReport with one SQL query
     """
     dataset = spec.validate()
-    select, group, columns = [], [], []
+    # ``order`` holds each grouping's key alone: a many2one groups by id and
+    # name but sorts by id (the name adds nothing to the order, and sorting
+    # a million names with the collation costs seconds)
+    select, group, order, columns = [], [], [], []
 
     for dim in spec.dimensions:
         if dim == "period":
@@ -434,16 +437,22 @@ def compile_report(
             columns.append(("period", spec.period, "date"))
             select.append(expr)
             group.append(expr)
+            order.append(expr)
         else:
             definition = dataset.dimensions[dim]
             label, group_by = label_sql(definition.path)
             columns.append((dim, definition.label, "char"))
             select.append(label)
             group.extend(group_by)
+            order.append(group_by[0])
 
     if spec.detail == "customer":
         customer = field_sql(dataset.customer_field)
         group.append(customer)
+        # customer rows come in customer order: a unique first key ends each
+        # comparison of the sort at once (a million rows sort in a fraction
+        # of a second instead of seconds)
+        order.insert(0, customer)
         if pseudonym_secret is not None:
             select.append(
                 SQL("'C-' || substr(md5(%s || %s::text), 1, 10)", pseudonym_secret, customer)
@@ -491,5 +500,5 @@ def compile_report(
         )
 
     query.groupby = SQL(", ").join(group) if group else None
-    query.order = SQL(", ").join(group) if group else None
+    query.order = SQL(", ").join(order) if order else None
     return CompiledReport(query=query.select(*select), columns=columns, dataset=dataset)

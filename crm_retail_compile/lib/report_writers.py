@@ -7,13 +7,31 @@ writes to a temporary file and only keeps it when the whole run succeeded,
 so a failed run never leaves a half-written file behind.
 """
 
+# This file also runs on its own as the XLSX writer process (see
+# ``XlsxSink``): it imports nothing but the standard library and xlsxwriter.
+import contextlib
 import csv
 import datetime
+import fcntl
 import hashlib
+import logging
+import marshal
+import os
+import struct
+import subprocess
+import sys
 
 import xlsxwriter
 
+_logger = logging.getLogger(__name__)
+
 XLSX_MAX_ROWS = 1_048_576 - 1  # one row of the sheet holds the header
+CHILD_FLAG = "--crm-xlsx-writer"
+CHILD_TIMEOUT = 3600
+FRAME = struct.Struct("<I")
+END = "end"
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+PIPE_SIZE = 1 << 20
 
 
 def _cell(value):
@@ -22,6 +40,10 @@ def _cell(value):
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
     return value
+
+
+def _text(value):
+    return str(_cell(value))
 
 
 class CsvSink:
@@ -39,25 +61,28 @@ class CsvSink:
         self.handle.close()
 
 
-class XlsxSink:
-    """Incremental XLSX writer in constant-memory mode."""
+class XlsxBook:
+    """The workbook itself: title, metadata, a header row and typed cells,
+    with a new sheet whenever one is full. Cells come prepared by
+    ``prepare_row``: text is written as text, numbers with their column's
+    number (or date) format."""
 
     def __init__(self, path, columns, title="", meta=()):
         self.columns = columns
         self.title, self.meta = title, meta
-        self.kinds = [kind for _code, _label, kind in columns]
         self.workbook = xlsxwriter.Workbook(
             path, {"constant_memory": True, "strings_to_numbers": False, "remove_timezone": True}
         )
         wb = self.workbook
         self.bold = wb.add_format({"bold": True})
         self.header = wb.add_format({"bold": True, "bg_color": "#7B1F30", "font_color": "#FFFFFF"})
-        self.formats = {
+        formats = {
             "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
             "monetary": wb.add_format({"num_format": "#,##0.00"}),
             "number": wb.add_format({"num_format": "#,##0.##"}),
             "percent": wb.add_format({"num_format": "0.00"}),
         }
+        self.formats = [formats.get(kind) for _code, _label, kind in columns]
         self.sheet_no = 0
         self.row_no = 0
         self.sheet = self._new_sheet()
@@ -68,44 +93,213 @@ class XlsxSink:
         ws = self.workbook.add_worksheet(name)
         r = 0
         if self.title:
-            ws.write(r, 0, self.title, self.bold)
+            ws.write_string(r, 0, self.title, self.bold)
             r += 1
         for label, value in self.meta:
-            ws.write(r, 0, label, self.bold)
-            ws.write(r, 1, _cell(value))
+            ws.write_string(r, 0, label, self.bold)
+            ws.write_string(r, 1, value)
             r += 1
         if self.title or self.meta:
             r += 1
         for c, (_code, label, _kind) in enumerate(self.columns):
-            ws.write(r, c, label, self.header)
+            ws.write_string(r, c, label, self.header)
             ws.set_column(c, c, 18)
         ws.freeze_panes(r + 1, 0)
         self.row_no = r + 1
         return ws
 
-    def add_row(self, row):
-        if self.row_no > XLSX_MAX_ROWS:
-            self.sheet = self._new_sheet()
-        sheet, row_no = self.sheet, self.row_no
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            kind = self.kinds[c]
-            if kind == "date" and isinstance(value, datetime.date):
-                sheet.write_datetime(
-                    row_no,
-                    c,
-                    datetime.datetime.combine(value, datetime.time()),
-                    self.formats["date"],
-                )
-            elif kind in ("monetary", "number", "percent"):
-                sheet.write_number(row_no, c, float(value), self.formats[kind])
-            else:
-                sheet.write_string(row_no, c, str(value))
-        self.row_no += 1
+    def add_rows(self, rows):
+        formats = self.formats
+        for row in rows:
+            if self.row_no > XLSX_MAX_ROWS:
+                self.sheet = self._new_sheet()
+            write_string, write_number = self.sheet.write_string, self.sheet.write_number
+            row_no = self.row_no
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if value.__class__ is str:
+                    write_string(row_no, c, value)
+                else:
+                    write_number(row_no, c, value, formats[c])
+            self.row_no += 1
 
     def close(self):
         self.workbook.close()
+
+
+# An Excel date is a day count from 1899-12-30 (for dates after 1900-02-28,
+# which keeps Lotus 1-2-3's leap-year bug out of the way).
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+NUMERIC_KINDS = ("monetary", "number", "percent")
+
+
+def prepare_row(row, kinds):
+    """A row of plain values for the workbook: ``None``, text, or a number
+    (dates as Excel day numbers). Plain values cross a pipe cheaply."""
+    out = []
+    for value, kind in zip(row, kinds, strict=False):
+        cls = value.__class__
+        if value is None or cls is str or cls is float:
+            out.append(value)
+        elif kind in NUMERIC_KINDS:
+            out.append(float(value))
+        elif kind == "date" and isinstance(value, datetime.date):
+            day = value.date() if isinstance(value, datetime.datetime) else value
+            out.append(float((day - EXCEL_EPOCH).days))
+        else:
+            out.append(str(value))
+    return tuple(out)
+
+
+def _write_frame(handle, payload):
+    data = marshal.dumps(payload)
+    handle.write(FRAME.pack(len(data)))
+    handle.write(data)
+
+
+def _read_frame(handle):
+    """The next frame, ``END`` for the end marker, ``None`` at end of file."""
+    head = handle.read(FRAME.size)
+    if len(head) < FRAME.size:
+        return None
+    (size,) = FRAME.unpack(head)
+    if not size:
+        return END
+    data = handle.read(size)
+    if len(data) < size:
+        return None
+    return marshal.loads(data)
+
+
+class XlsxSink:
+    """Streams rows into an XLSX file.
+
+    xlsxwriter's per-cell work is most of a large export's time, and it
+    would otherwise alternate with fetching rows from PostgreSQL on one
+    core. The workbook is therefore written by a child process (this file
+    run as a script: standard library and xlsxwriter only) that receives
+    prepared rows in batches through a pipe, so fetching and writing run
+    side by side. Where no child process can be started the workbook is
+    written in this process, with the same code.
+
+    ``close()`` finishes the file; ``abort()`` stops without finishing it.
+    """
+
+    BATCH = 2000
+
+    def __init__(self, path, columns, title="", meta=(), process=True):
+        self.path = path
+        self.kinds = [kind for _code, _label, kind in columns]
+        header = {
+            "path": path,
+            "columns": [tuple(column) for column in columns],
+            "title": title or "",
+            "meta": [(str(label), _text(value)) for label, value in meta],
+        }
+        self.buffer = []
+        self.book = self.child = None
+        if process:
+            self.child = self._start_child()
+        if self.child:
+            self._send(header)
+        else:
+            self.book = XlsxBook(**header)
+
+    def _start_child(self):
+        self.log_path = self.path + ".log"
+        try:
+            with open(self.log_path, "wb") as log:
+                # our own script, no shell
+                child = subprocess.Popen(
+                    [sys.executable, os.path.abspath(__file__), CHILD_FLAG],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log,
+                    close_fds=True,
+                )
+        except OSError as error:
+            _logger.warning("XLSX written in process (no child process: %s)", error)
+            return None
+        # more room in the pipe: the writer never waits for a batch (where
+        # the system allows it; the default pipe works too)
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(child.stdin.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
+        return child
+
+    def _child_error(self):
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as log:
+                lines = [line for line in log.read().splitlines() if line.strip()]
+        except OSError:
+            lines = []
+        return lines[-1] if lines else "exit code %s" % self.child.poll()
+
+    def _send(self, payload):
+        try:
+            _write_frame(self.child.stdin, payload)
+        except (BrokenPipeError, ValueError):
+            self.child.wait()
+            raise OSError("The XLSX writer stopped: %s" % self._child_error()) from None
+
+    def add_row(self, row):
+        self.buffer.append(prepare_row(row, self.kinds))
+        if len(self.buffer) >= self.BATCH:
+            self._flush()
+
+    def _flush(self):
+        if not self.buffer:
+            return
+        if self.child:
+            self._send(self.buffer)
+        else:
+            self.book.add_rows(self.buffer)
+        self.buffer = []
+
+    def close(self):
+        self._flush()
+        if not self.child:
+            self.book.close()
+            return
+        self._send(END)
+        with contextlib.suppress(BrokenPipeError):
+            self.child.stdin.close()
+        try:
+            code = self.child.wait(timeout=CHILD_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.abort()
+            raise OSError("The XLSX writer did not finish in time.") from None
+        if code:
+            raise OSError("The XLSX writer failed: %s" % self._child_error())
+
+    def abort(self):
+        """Stop without finishing the file (the caller discards it)."""
+        self.buffer = []
+        if self.child and self.child.poll() is None:
+            self.child.kill()
+            self.child.wait()
+        if self.child:
+            with contextlib.suppress(OSError):
+                self.child.stdin.close()
+
+
+def _child_main():
+    """The writer process: header frame, row batches, end marker. Without
+    the end marker (the parent died or gave up) the file is left unfinished
+    for the parent to discard."""
+    stdin = sys.stdin.buffer
+    header = _read_frame(stdin)
+    if not isinstance(header, dict):
+        os._exit(3)
+    book = XlsxBook(**header)
+    while True:
+        frame = _read_frame(stdin)
+        if frame is END:
+            break
+        if frame is None:
+            os._exit(3)
+        book.add_rows(frame)
+    book.close()
 
 
 def write_rows(sinks, rows, progress=None):
@@ -161,3 +355,7 @@ class Totals:
             totals["conversion_rate"] = round(100 * totals["won"] / totals["leads"], 2)
         totals["rows"] = self.count
         return totals
+
+
+if __name__ == "__main__" and sys.argv[1:] == [CHILD_FLAG]:
+    _child_main()

@@ -2,6 +2,7 @@ import datetime
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -13,7 +14,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..lib import report_engine, report_writers
+from ..lib import pg_settings, report_engine, report_writers
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ BACKGROUND_ROWS = 20_000
 # A running background run whose heartbeat is older than this was interrupted.
 STALE_SECONDS = 600
 DIM_SLOTS = 6
+# PostgreSQL memory for sorting and grouping a report's rows
+WORK_MEM_PARAM = "crm_retail_compile.report_work_mem"
+DEFAULT_WORK_MEM = "256MB"
 MEASURE_SLOTS = 8
 
 
@@ -261,7 +265,24 @@ class CrmReportRun(models.Model):
         """Rows of the compiled query, fetched in batches from a server-side
         cursor (constant memory)."""
         self.env.flush_all()
-        with self._report_cursor() as cr:
+        work_mem = (
+            self.env["ir.config_parameter"].sudo().get_param(WORK_MEM_PARAM) or DEFAULT_WORK_MEM
+        ).strip()
+        if not re.fullmatch(r"\d{2,7}\s*(kB|MB|GB)", work_mem):
+            raise UserError(
+                _(
+                    "The system parameter %(param)s must be a memory size such as 256MB, "
+                    "not %(value)s.",
+                    param=WORK_MEM_PARAM,
+                    value=work_mem,
+                )
+            )
+        # a customer-level report groups and sorts a million rows before its
+        # first row: in memory, not in temporary files
+        with (
+            self._report_cursor() as cr,
+            pg_settings.local_settings(cr, work_mem=work_mem, jit="off"),
+        ):
             cursor = cr._cnx.cursor(name=f"crm_report_run_{self.id}_{int(time.time() * 1000)}")
             cursor.itersize = 5000
             try:
@@ -338,12 +359,19 @@ class CrmReportRun(models.Model):
             stream = self._stream(compiled)
             try:
                 count = report_writers.write_rows(sinks, stream, progress=self._report_progress)
-            finally:
-                # close the server-side cursor now, inside the savepoint
+            except BaseException:
                 stream.close()
                 for sink in sinks:
-                    if hasattr(sink, "close"):
+                    if hasattr(sink, "abort"):
+                        sink.abort()  # the file is unfinished: never finish it
+                    elif hasattr(sink, "close"):
                         sink.close()
+                raise
+            # close the server-side cursor now, inside the savepoint
+            stream.close()
+            for sink in sinks:
+                if hasattr(sink, "close"):
+                    sink.close()
             self._check_identified_export(count)
             vals = {
                 "row_count": count,
@@ -720,3 +748,6 @@ class _LineSink:
         if self.kept:
             self.flush()
         self.run.env["crm.report.line"].invalidate_model()
+
+    def abort(self):
+        self.buffer = []  # the savepoint discards what was inserted

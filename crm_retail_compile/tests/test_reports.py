@@ -11,6 +11,7 @@ import openpyxl
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
 from ..lib import report_writers
 from .common import RetailCommon
@@ -329,6 +330,17 @@ class TestReports(RetailCommon):
             )
         with self.assertRaises(UserError):
             self.run_as(self.retail_admin, template).action_download("exe")
+        # a mistyped memory setting fails the run with a message, not a
+        # database error (no SQL is built from it)
+        params = self.env["ir.config_parameter"]
+        params.set_param("crm_retail_compile.report_work_mem", "256MB'; DROP TABLE x; --")
+        run = self.run_as(self.retail_admin, template)
+        self.assertEqual(run.state, "failed")
+        self.assertIn("crm_retail_compile.report_work_mem", run.error)
+        params.set_param("crm_retail_compile.report_work_mem", "64MB")
+        self.assertEqual(self.run_as(self.retail_admin, template).state, "done")
+        self.env.cr.execute(SQL("SHOW work_mem"))
+        self.assertNotEqual(self.env.cr.fetchone()[0], "64MB", "the setting is for the report only")
 
     def test_renamed_codes_are_migrated_in_stored_templates(self):
         from ..lib.report_engine import rename_codes
