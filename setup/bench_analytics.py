@@ -4,10 +4,11 @@
 Fits BG/NBD and Gamma-Gamma on N synthetic customers (seeded numpy arrays
 drawn from known parameters, ages in whole days up to two years, as the
 database summary gives them) and prints the fit times and the recovered
-parameters. With --db, also times the RFM refresh (the first scoring, then
-the next day's nightly run, which rewrites only changed customers), the
-affinity refresh and the forecast refresh on that database (rolled back
-unless --keep is given).
+parameters. With --db, also times on that database the RFM refresh (a full
+one, then a day of 5,000 new orders and the next night's incremental refresh
+against a full recompute of that night), the affinity refresh and the
+forecast refresh (all rolled back unless --keep is given, which also keeps
+the simulated orders).
 
     .venv/bin/python setup/bench_analytics.py --customers 1000000
     .venv/bin/python setup/bench_analytics.py --customers 0 --db crm_bench
@@ -28,6 +29,8 @@ from analytics import btyd
 
 TRUE_BGNBD = (0.25, 4.0, 0.8, 2.5)
 TRUE_GG = (6.0, 4.0, 15.0)
+# orders of the simulated day before the nightly RFM refresh
+DAY_ORDERS = 5000
 FIT_TARGET = 60.0
 
 
@@ -86,17 +89,42 @@ def bench_db(db, config, keep=False):
         print(f"database {db}: {customers:,} retail customers, {events:,} revenue events")
         today = datetime.date.today()
         tomorrow = today + datetime.timedelta(days=1)
-        for label, call in (
-            ("RFM refresh", lambda: Partner._analytics_refresh_rfm(today=today)),
-            # the nightly case: a day later, the scores of customers without
-            # new orders do not change and are not rewritten
-            ("RFM next day", lambda: Partner._analytics_refresh_rfm(today=tomorrow)),
-            ("affinity refresh", env["crm.category.affinity"]._refresh),
-            ("forecast refresh", Partner._analytics_refresh_forecast),
-        ):
+
+        def timed(label, call):
             started = time.perf_counter()
             result = call()
-            print(f"{label:17s} {time.perf_counter() - started:6.1f} s  ({result} rows changed)")
+            elapsed = time.perf_counter() - started
+            print(f"{label:28s} {elapsed:6.1f} s  ({result} rows changed)")
+            return elapsed
+
+        timed("RFM full refresh", lambda: Partner._analytics_refresh_rfm(today=today, full=True))
+        # the nightly case: a day of new orders, then the incremental refresh
+        # (recomputes the customers with new purchases or purchases leaving
+        # the window, rescores everyone) against a full recompute of that day
+        cr.execute(
+            """
+            INSERT INTO crm_sales_event (event_type, event_date, name, partner_id, revenue,
+                   cost, margin, is_revenue, company_id, currency_id, retail_branch_id,
+                   create_uid, create_date, write_uid, write_date)
+            SELECT 'order_confirmed', %s, 'bench', partner_id, revenue, cost, margin, TRUE,
+                   company_id, currency_id, retail_branch_id, 1, now(), 1, now()
+              FROM crm_sales_event TABLESAMPLE SYSTEM (1)
+             WHERE is_revenue AND event_type = 'order_confirmed'
+             LIMIT %s
+            """,
+            (datetime.datetime.combine(tomorrow, datetime.time(4)), DAY_ORDERS),
+        )
+        print(f"recorded a day of {cr.rowcount:,} orders")
+        nightly = timed(
+            "RFM next day (incremental)", lambda: Partner._analytics_refresh_rfm(today=tomorrow)
+        )
+        full = timed(
+            "RFM next day (full, same day)",
+            lambda: Partner._analytics_refresh_rfm(today=tomorrow, full=True),
+        )
+        print(f"incremental / full: {nightly / full:.2f} (the full run finds nothing left to do)")
+        timed("affinity refresh", env["crm.category.affinity"]._refresh)
+        timed("forecast refresh", Partner._analytics_refresh_forecast)
         if keep:
             cr.commit()  # commit because --keep keeps the segments for the report benchmark
         else:

@@ -14,7 +14,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
 from ..lib.analytics import btyd, rfm
-from ..models.res_partner_analytics import _segment_case
+from ..models.res_partner_analytics import RFM_STATE_PARAM, _segment_case
 from .common import RetailCommon
 
 D = datetime.date
@@ -31,6 +31,8 @@ class AnalyticsCommon(RetailCommon):
         cls.env["res.partner"].invalidate_model()
         cls.env.user.tz = "Asia/Hong_Kong"
         cls.company = cls.env.company
+        # no earlier RFM refresh: the first one of a test is a full one
+        cls.env["ir.config_parameter"].set_param(RFM_STATE_PARAM, False)
 
     @classmethod
     def _customers(cls, count, prefix, **vals):
@@ -147,6 +149,132 @@ class TestRfmRefresh(AnalyticsCommon):
         self.assertEqual(recent, customers[8] | customers[9])
         with self.assertRaises(UserError):
             Partner.search([("rfm_recency_days", "<", "soon")])
+
+    RFM_FIELDS = (
+        "rfm_last_purchase_date",
+        "rfm_frequency",
+        "rfm_monetary",
+        "rfm_r_score",
+        "rfm_f_score",
+        "rfm_m_score",
+        "rfm_score",
+        "rfm_segment",
+        "age_band",
+    )
+
+    def _rfm_snapshot(self):
+        self.env["res.partner"].invalidate_model()
+        partners = self.env["res.partner"].search([("is_retail_customer", "=", True)])
+        return {p["id"]: p for p in partners.read(self.RFM_FIELDS)}
+
+    def _backdate_edits(self):
+        """As if the customers had been edited before the last refresh (in a
+        test everything shares one transaction timestamp)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("UPDATE res_partner SET write_date = write_date - INTERVAL '2 days'")
+        )
+        params = self.env["ir.config_parameter"]
+        state = self.env["res.partner"]._analytics_rfm_state()
+        params.set_param(
+            RFM_STATE_PARAM,
+            '{"date": "%s", "window_days": %s, "event_id": %s, "started": "%s", '
+            '"scan_event_id": %s, "scan_started": "%s"}'
+            % (
+                state["date"],
+                state["window_days"],
+                state["event_id"],
+                state["started"] - datetime.timedelta(days=1),
+                state["event_id"],
+                state["started"] - datetime.timedelta(days=1),
+            ),
+        )
+
+    def test_incremental_refresh_equals_a_full_recompute(self):
+        """The nightly refresh recomputes only the customers whose purchases
+        may have changed, then rescores everyone from the stored figures: the
+        result is the full recompute's, for new orders, cancellations,
+        orders dated ahead, purchases leaving the window and a customer who
+        became a retail customer."""
+        Partner = self.env["res.partner"]
+        self.env["ir.config_parameter"].set_param(
+            "crm_retail_compile.analytics_rfm_window_days", "100"
+        )
+        day0 = D(2025, 6, 30)
+        customers = self._customers(12, "Incremental", retail_branch_id=self.branch_a.id)
+        rows = []
+        for i, customer in enumerate(customers):
+            for k in range(i % 4 + 1):
+                rows.append((customer, day0 - datetime.timedelta(days=7 * i + 13 * k), 50.0 * i))
+        # customer 0 bought once, 98 days ago: it leaves the window in 3 days
+        rows.append((customers[0], day0 - datetime.timedelta(days=98), 500.0))
+        # customer 1's order of 40 days ago is cancelled later
+        rows.append((customers[1], day0 - datetime.timedelta(days=40), 300.0, None, self.order_b))
+        # a company (not a retail customer yet) that bought
+        company = Partner.create({"name": "Becomes retail", "is_company": True})
+        rows.append((company, day0 - datetime.timedelta(days=5), 900.0))
+        self._events(rows)
+        self.assertGreater(Partner._analytics_refresh_rfm(today=day0), 0)
+        self.assertEqual(customers[1].rfm_frequency, 2 + 1)
+        self._backdate_edits()
+
+        day5 = day0 + datetime.timedelta(days=5)
+        self._events(
+            [
+                # a new order today for customer 2, and one dated ahead for 3
+                (customers[2], day5, 75.0),
+                (customers[3], day0 + datetime.timedelta(days=3), 60.0),
+                (
+                    customers[1],
+                    day0 + datetime.timedelta(days=1),
+                    -300.0,
+                    "order_cancelled",
+                    self.order_b,
+                ),
+            ]
+        )
+        company.is_retail_customer = True
+        self.env.flush_all()
+        state = Partner._analytics_rfm_state()
+        changed = Partner._analytics_rfm_changed(state, day5)
+        ids = {row[0] for row in self.env.execute_query(changed)}
+        # 0 and 10 (its purchase of 96 days ago) leave the window, 1 has a
+        # cancellation, 2 a new order, 3 an order dated ahead; the company
+        # became a retail customer
+        self.assertEqual(ids, set((customers[:4] | customers[10] | company).ids))
+        self.assertGreater(Partner._analytics_refresh_rfm(today=day5), 0)
+        incremental = self._rfm_snapshot()
+        self.assertEqual(customers[0].rfm_frequency, 0)  # left the window
+        self.assertEqual(customers[1].rfm_frequency, 2)  # the cancelled order is gone
+        self.assertEqual(customers[2].rfm_last_purchase_date, day5)
+        self.assertEqual(customers[3].rfm_last_purchase_date, D(2025, 7, 3))
+        self.assertTrue(company.rfm_segment)
+        # the full recompute of the same day changes nothing
+        self.assertEqual(Partner._analytics_refresh_rfm(today=day5, full=True), 0)
+        self.assertEqual(self._rfm_snapshot(), incremental)
+        # run twice: nothing to do
+        self.assertEqual(Partner._analytics_refresh_rfm(today=day5), 0)
+
+    def test_refresh_without_a_usable_last_run_is_a_full_one(self):
+        Partner = self.env["res.partner"]
+        customers = self._customers(3, "Full")
+        self._events([(c, D(2025, 6, 1), 100.0 * (i + 1)) for i, c in enumerate(customers)])
+        params = self.env["ir.config_parameter"]
+        for state in ("not json", '{"date": "2025-06-01"}'):
+            params.set_param(RFM_STATE_PARAM, state)
+            Partner._analytics_refresh_rfm(today=D(2025, 6, 30))
+            self.assertEqual(customers.mapped("rfm_m_score"), [1, 2, 4])
+            self.assertEqual(Partner._analytics_rfm_state()["date"], D(2025, 6, 30))
+            customers.invalidate_recordset()
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner SET rfm_m_score = NULL WHERE id IN %s", tuple(customers.ids)
+                )
+            )
+        # a refresh of an earlier day than the last one recomputes everything
+        Partner._analytics_refresh_rfm(today=D(2025, 6, 15))
+        customers.invalidate_recordset()
+        self.assertEqual(customers.mapped("rfm_m_score"), [1, 2, 4])
 
     def test_migration_keeps_the_last_purchase(self):
         """18.0.1.1.0 turns the stored recency and segment date into the last

@@ -237,6 +237,23 @@ class TestRfm(unittest.TestCase):
         )
         self.assertEqual(rfm.quintile_scores([]).tolist(), [])
 
+    def test_cut_values_give_the_ranked_scores(self):
+        """Four cut values (what the database refresh reads) score exactly
+        as ranking every customer does, ties included."""
+        rng = np.random.default_rng(7)
+        for n in (1, 2, 4, 5, 7, 10, 11, 99, 1000):
+            for values in (
+                rng.integers(0, 4, n),  # heavy ties
+                rng.integers(0, 10**6, n),
+                np.round(rng.gamma(2.0, 500.0, n), 2),
+                np.zeros(n),
+            ):
+                expected = rfm.quintile_scores(values)
+                got = rfm.scores_from_cuts(values, rfm.quintile_cuts(values))
+                self.assertEqual(got.tolist(), expected.tolist(), (n, values[:10]))
+        self.assertEqual(rfm.quintile_cut_positions(10), [2, 4, 6, 8])
+        self.assertEqual(rfm.quintile_cut_positions(1_000_006), [200002, 400003, 600004, 800005])
+
     def test_segment_mapping(self):
         cases = [
             ((5, 5, 5, 9), "champions"),

@@ -8,7 +8,8 @@ of the "better" direction (RANK(): equal values share the lowest rank),
 so every score covers a fifth of the ranks, equal values always get the same
 score, and a value shared by most customers gets the low score of its first
 rank. For n distinct values divisible by 5 this is exactly NTILE(5). The
-database refresh computes the same expression with ``RANK() OVER`` in SQL.
+database refresh computes the same scores from four cut values of each sorted
+figure (``quintile_cut_positions``).
 
 * Recency: days since the last purchase; fewer days is better (5 = most
   recent).
@@ -64,6 +65,33 @@ def quintile_scores(values, higher_is_better=True):
     ranked = values if higher_is_better else -values
     rank = rankdata(ranked, method="min")
     return (1 + np.floor(5 * (rank - 1) / n)).astype(int)
+
+
+def quintile_cut_positions(n):
+    """Positions (1-based, in ascending order) of the four cut values of
+    ``quintile_scores`` over ``n`` values.
+
+    With ``c_k = ceil(k * n / 5)``: score >= k + 1 iff 5 * (rank - 1) / n >= k
+    iff (values below) >= c_k iff the c_k-th smallest value is below the
+    value. So a value scores 1 + the number of cut values strictly below it,
+    and scoring needs four values of the sorted list instead of a rank for
+    every customer. Integer arithmetic: exact for any ``n``.
+    """
+    return [-(-k * n // 5) for k in range(1, 5)]
+
+
+def quintile_cuts(values):
+    """The four cut values of ``values`` (see ``quintile_cut_positions``)."""
+    ordered = np.sort(np.asarray(values, dtype=float))
+    if not ordered.shape[0]:
+        return []
+    return [ordered[pos - 1] for pos in quintile_cut_positions(ordered.shape[0])]
+
+
+def scores_from_cuts(values, cuts):
+    """Scores 1-5 of ``values`` given the cut values (higher is better)."""
+    values = np.asarray(values, dtype=float)
+    return 1 + sum((values > cut).astype(int) for cut in cuts)
 
 
 def segment(r, f, m, frequency):
