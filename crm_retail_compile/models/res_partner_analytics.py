@@ -753,10 +753,12 @@ class ResPartner(models.Model):
     # Scheduled job and actions
     # ------------------------------------------------------------------
     @api.model
-    def _cron_customer_analytics(self):
+    def _cron_customer_analytics(self, full=False):
         """Nightly: RFM and age bands, affinities and next best categories,
-        forecasts, then the win-back activities."""
-        self._analytics_refresh_rfm()
+        forecasts, then the win-back activities. ``full``: recompute the RFM
+        figures of every customer, not only of those whose purchases may
+        have changed."""
+        self._analytics_refresh_rfm(full=full)
         self.env["crm.category.affinity"]._refresh()
         try:
             with self.env.cr.savepoint():
@@ -771,7 +773,7 @@ class ResPartner(models.Model):
     @api.model
     def action_refresh_customer_analytics(self):
         self.env["crm.forecast.run"]._check_analytics_admin()
-        self.sudo()._cron_customer_analytics()
+        self.sudo()._cron_customer_analytics(full=True)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -276,6 +276,29 @@ class TestRfmRefresh(AnalyticsCommon):
         customers.invalidate_recordset()
         self.assertEqual(customers.mapped("rfm_m_score"), [1, 2, 4])
 
+    def test_refresh_button_recomputes_every_customer(self):
+        """The nightly run trusts the stored figures of customers without
+        changes; the administrator's refresh button recomputes them all."""
+        Partner = self.env["res.partner"]
+        today = Partner._analytics_today()
+        customer = self._customers(1, "Button")
+        self._events([(customer, today - datetime.timedelta(days=10), 100.0)])
+        Partner._analytics_refresh_rfm()
+        self.assertEqual(customer.rfm_monetary, 100.0)
+        self._backdate_edits()
+        # figures damaged by hand (a restore, a manual SQL fix gone wrong)
+        self.env.cr.execute(
+            SQL("UPDATE res_partner SET rfm_monetary = 1 WHERE id = %s", customer.id)
+        )
+        customer.invalidate_recordset()
+        Partner._analytics_refresh_rfm()
+        self.assertEqual(customer.rfm_monetary, 1.0)
+        Partner.with_user(self.retail_admin).action_refresh_customer_analytics()
+        customer.invalidate_recordset()
+        self.assertEqual(customer.rfm_monetary, 100.0)
+        with self.assertRaises(AccessError):
+            Partner.with_user(self.staff_a).action_refresh_customer_analytics()
+
     def test_migration_keeps_the_last_purchase(self):
         """18.0.1.1.0 turns the stored recency and segment date into the last
         purchase day and a parameter, and drops the old columns."""
