@@ -27,6 +27,18 @@ PARAM = "crm_retail_compile.analytics_"
 RFM_DATE_PARAM = "crm_retail_compile.analytics_rfm_date"
 # the last RFM refresh: its day, window and watermarks (incremental runs)
 RFM_STATE_PARAM = "crm_retail_compile.analytics_rfm_state"
+# the stored fields the RFM refresh writes
+RFM_FIELDS = (
+    "rfm_last_purchase_date",
+    "rfm_frequency",
+    "rfm_monetary",
+    "rfm_r_score",
+    "rfm_f_score",
+    "rfm_m_score",
+    "rfm_score",
+    "rfm_segment",
+    "age_band",
+)
 DEFAULTS = {
     "rfm_window_days": 730,
     "forecast_horizon_days": 90,
@@ -338,21 +350,7 @@ class ResPartner(models.Model):
             }
         )
         self.env["ir.config_parameter"].sudo().set_param(RFM_DATE_PARAM, str(today))
-        self.invalidate_model(
-            [
-                "rfm_last_purchase_date",
-                "rfm_recency_days",
-                "rfm_frequency",
-                "rfm_monetary",
-                "rfm_r_score",
-                "rfm_f_score",
-                "rfm_m_score",
-                "rfm_score",
-                "rfm_segment",
-                "rfm_date",
-                "age_band",
-            ]
-        )
+        self.invalidate_model([*RFM_FIELDS, "rfm_recency_days", "rfm_date"])
         _logger.info(
             "RFM refresh for %s (%s): %s customers changed",
             today,

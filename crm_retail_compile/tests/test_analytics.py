@@ -14,7 +14,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
 from ..lib.analytics import btyd, rfm
-from ..models.res_partner_analytics import RFM_STATE_PARAM, _segment_case
+from ..models.res_partner_analytics import RFM_FIELDS, RFM_STATE_PARAM, _segment_case
 from .common import RetailCommon
 
 D = datetime.date
@@ -150,22 +150,10 @@ class TestRfmRefresh(AnalyticsCommon):
         with self.assertRaises(UserError):
             Partner.search([("rfm_recency_days", "<", "soon")])
 
-    RFM_FIELDS = (
-        "rfm_last_purchase_date",
-        "rfm_frequency",
-        "rfm_monetary",
-        "rfm_r_score",
-        "rfm_f_score",
-        "rfm_m_score",
-        "rfm_score",
-        "rfm_segment",
-        "age_band",
-    )
-
     def _rfm_snapshot(self):
         self.env["res.partner"].invalidate_model()
         partners = self.env["res.partner"].search([("is_retail_customer", "=", True)])
-        return {p["id"]: p for p in partners.read(self.RFM_FIELDS)}
+        return {p["id"]: p for p in partners.read(RFM_FIELDS)}
 
     def _backdate_edits(self):
         """As if the customers had been edited before the last refresh (in a
