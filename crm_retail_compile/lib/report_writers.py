@@ -17,6 +17,7 @@ import hashlib
 import logging
 import marshal
 import os
+import select
 import struct
 import subprocess
 import sys
@@ -32,6 +33,9 @@ FRAME = struct.Struct("<I")
 END = "end"
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 PIPE_SIZE = 1 << 20
+# the child's answer once its workbook is open, and how long to wait for it
+READY = b"1"
+READY_TIMEOUT = 60
 
 
 def _cell(value):
@@ -43,7 +47,7 @@ def _cell(value):
 
 
 def _text(value):
-    return str(_cell(value))
+    return "" if value is None or value is False else str(_cell(value))
 
 
 class CsvSink:
@@ -201,9 +205,9 @@ class XlsxSink:
         self.book = self.child = None
         if process:
             self.child = self._start_child()
-        if self.child:
-            self._send(header)
-        else:
+        if self.child and not self._handshake(header):
+            self.child = None
+        if not self.child:
             self.book = XlsxBook(**header)
 
     def _start_child(self):
@@ -214,7 +218,7 @@ class XlsxSink:
                 child = subprocess.Popen(
                     [sys.executable, os.path.abspath(__file__), CHILD_FLAG],
                     stdin=subprocess.PIPE,
-                    stdout=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
                     stderr=log,
                     close_fds=True,
                 )
@@ -226,6 +230,25 @@ class XlsxSink:
         with contextlib.suppress(OSError):
             fcntl.fcntl(child.stdin.fileno(), F_SETPIPE_SZ, PIPE_SIZE)
         return child
+
+    def _handshake(self, header):
+        """Send the header; the child answers once its workbook is open.
+        A child that cannot start (no xlsxwriter on its path, say) leaves
+        the work to this process."""
+        try:
+            _write_frame(self.child.stdin, header)
+            self.child.stdin.flush()
+            ready, _w, _x = select.select([self.child.stdout], [], [], READY_TIMEOUT)
+            answer = self.child.stdout.read(1) if ready else b""
+        except (BrokenPipeError, ValueError):
+            answer = b""
+        if answer == READY:
+            return True
+        self.abort()
+        _logger.warning(
+            "XLSX written in process (the writer did not start: %s)", self._child_error()
+        )
+        return False
 
     def _child_error(self):
         try:
@@ -262,8 +285,7 @@ class XlsxSink:
             self.book.close()
             return
         self._send(END)
-        with contextlib.suppress(BrokenPipeError):
-            self.child.stdin.close()
+        self._close_pipes()
         try:
             code = self.child.wait(timeout=CHILD_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -279,8 +301,12 @@ class XlsxSink:
             self.child.kill()
             self.child.wait()
         if self.child:
+            self._close_pipes()
+
+    def _close_pipes(self):
+        for stream in (self.child.stdin, self.child.stdout):
             with contextlib.suppress(OSError):
-                self.child.stdin.close()
+                stream.close()
 
 
 def _child_main():
@@ -292,6 +318,8 @@ def _child_main():
     if not isinstance(header, dict):
         os._exit(3)
     book = XlsxBook(**header)
+    sys.stdout.buffer.write(READY)
+    sys.stdout.buffer.flush()
     while True:
         frame = _read_frame(stdin)
         if frame is END:

@@ -98,6 +98,13 @@ class TestXlsxWriter(unittest.TestCase):
         self.assertIsNone(sink.child)
         self.assertEqual(len(self.cells(path)["Report"]), 50 + 4)
 
+    def test_a_writer_that_cannot_start_leaves_the_work_to_this_process(self):
+        # the child runs but never opens a workbook (as without xlsxwriter)
+        with patch.object(report_writers, "CHILD_FLAG", "--not-the-writer"):
+            path, sink = self._write("no_writer.xlsx", 30)
+        self.assertIsNone(sink.child)
+        self.assertEqual(len(self.cells(path)["Report"]), 30 + 4)
+
     def test_an_aborted_run_leaves_no_finished_file(self):
         path = os.path.join(self.tmp, "aborted.xlsx")
         sink = report_writers.XlsxSink(path, COLUMNS)
