@@ -7,8 +7,8 @@ database summary gives them) and prints the fit times and the recovered
 parameters. With --db, also times on that database the RFM refresh (a full
 one, then a day of 5,000 new orders and the next night's incremental refresh
 against a full recompute of that night), the affinity refresh and the
-forecast refresh (all rolled back unless --keep is given, which also keeps
-the simulated orders).
+forecast refresh. Everything is rolled back, except with --keep the full
+refresh, affinities and forecasts (never the simulated orders).
 
     .venv/bin/python setup/bench_analytics.py --customers 1000000
     .venv/bin/python setup/bench_analytics.py --customers 0 --db crm_bench
@@ -87,7 +87,7 @@ def bench_db(db, config, keep=False):
         cr.execute("SELECT COUNT(*) FROM crm_sales_event WHERE is_revenue")
         events = cr.fetchone()[0]
         print(f"database {db}: {customers:,} retail customers, {events:,} revenue events")
-        today = datetime.date.today()
+        today = Partner._analytics_today()
         tomorrow = today + datetime.timedelta(days=1)
 
         def timed(label, call):
@@ -98,9 +98,14 @@ def bench_db(db, config, keep=False):
             return elapsed
 
         timed("RFM full refresh", lambda: Partner._analytics_refresh_rfm(today=today, full=True))
+        timed("affinity refresh", env["crm.category.affinity"]._refresh)
+        timed("forecast refresh", Partner._analytics_refresh_forecast)
+        if keep:
+            cr.commit()  # commit because --keep keeps the segments for the report benchmark
         # the nightly case: a day of new orders, then the incremental refresh
         # (recomputes the customers with new purchases or purchases leaving
-        # the window, rescores everyone) against a full recompute of that day
+        # the window, rescores everyone) against a full recompute of that day;
+        # the simulated orders are always rolled back
         cr.execute(
             """
             INSERT INTO crm_sales_event (event_type, event_date, name, partner_id, revenue,
@@ -123,12 +128,7 @@ def bench_db(db, config, keep=False):
             lambda: Partner._analytics_refresh_rfm(today=tomorrow, full=True),
         )
         print(f"incremental / full: {nightly / full:.2f} (the full run finds nothing left to do)")
-        timed("affinity refresh", env["crm.category.affinity"]._refresh)
-        timed("forecast refresh", Partner._analytics_refresh_forecast)
-        if keep:
-            cr.commit()  # commit because --keep keeps the segments for the report benchmark
-        else:
-            cr.rollback()
+        cr.rollback()
 
 
 def main():
@@ -138,7 +138,9 @@ def main():
     parser.add_argument("--db", help="also time the refreshes on this database")
     parser.add_argument("--config", default=os.path.join(REPO, ".odoo-effective.conf"))
     parser.add_argument(
-        "--keep", action="store_true", help="commit the refreshes instead of rolling them back"
+        "--keep",
+        action="store_true",
+        help="commit the full refresh, affinities and forecasts (not the simulated day)",
     )
     args = parser.parse_args()
     if args.customers:

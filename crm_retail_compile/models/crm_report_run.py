@@ -268,7 +268,7 @@ class CrmReportRun(models.Model):
         work_mem = (
             self.env["ir.config_parameter"].sudo().get_param(WORK_MEM_PARAM) or DEFAULT_WORK_MEM
         ).strip()
-        if not re.fullmatch(r"\d{2,7}\s*(kB|MB|GB)", work_mem):
+        if not re.fullmatch(r"\d{1,7}\s*(kB|MB|GB)", work_mem):
             raise UserError(
                 _(
                     "The system parameter %(param)s must be a memory size such as 256MB, "

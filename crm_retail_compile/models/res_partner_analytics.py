@@ -73,6 +73,22 @@ def _segment_case(r, f, m, frequency):
     )
 
 
+def _age_band_case(birth_year, year):
+    """SQL CASE of rfm.age_band() (built from the same edges and codes)."""
+    codes = [code for code, _label in rfm_lib.AGE_BANDS[:-1]]
+    whens = [
+        SQL("WHEN %s - %s < %s THEN %s", year, birth_year, edge, code)
+        for edge, code in zip(rfm_lib.AGE_BAND_EDGES, codes, strict=False)
+    ]
+    return SQL(
+        "CASE WHEN COALESCE(%s, 0) = 0 THEN %s %s ELSE %s END",
+        birth_year,
+        rfm_lib.AGE_BANDS[-1][0],
+        SQL(" ").join(whens),
+        codes[-1],
+    )
+
+
 # The analytics fields live in a file of their own (one file per feature, as
 # res_partner_dq.py for data quality).
 class ResPartner(models.Model):
@@ -378,17 +394,9 @@ class ResPartner(models.Model):
 
     @api.model
     def _analytics_rfm_save_state(self, state):
-        value = {
-            key: (
-                fields.Datetime.to_string(value)
-                if isinstance(value, datetime.datetime)
-                else str(value)
-                if isinstance(value, datetime.date)
-                else value
-            )
-            for key, value in state.items()
-        }
-        self.env["ir.config_parameter"].sudo().set_param(RFM_STATE_PARAM, json.dumps(value))
+        # dates and datetimes in Odoo's string format (what _analytics_rfm_state reads)
+        value = json.dumps(state, default=fields.Datetime.to_string)
+        self.env["ir.config_parameter"].sudo().set_param(RFM_STATE_PARAM, value)
 
     @api.model
     def _analytics_rfm_changed(self, state, today):
@@ -541,13 +549,7 @@ class ResPartner(models.Model):
                            CASE WHEN c.last_day IS NOT NULL THEN %(r)s END AS r,
                            CASE WHEN c.last_day IS NOT NULL THEN %(f)s END AS f,
                            CASE WHEN c.last_day IS NOT NULL THEN %(m)s END AS m,
-                           CASE WHEN COALESCE(c.birthday_year, 0) = 0 THEN 'unknown'
-                                WHEN %(year)s - c.birthday_year < 25 THEN 'under_25'
-                                WHEN %(year)s - c.birthday_year < 35 THEN '25_34'
-                                WHEN %(year)s - c.birthday_year < 45 THEN '35_44'
-                                WHEN %(year)s - c.birthday_year < 55 THEN '45_54'
-                                WHEN %(year)s - c.birthday_year < 65 THEN '55_64'
-                                ELSE '65_plus' END AS age_band
+                           %(age_band)s AS age_band
                       FROM (%(figures)s) c
                 ), final AS (
                     SELECT s.*, s.r::text || s.f::text || s.m::text AS score,
@@ -577,7 +579,7 @@ class ResPartner(models.Model):
                 r=score(SQL("c.last_day"), cuts["r"], "date"),
                 f=score(SQL("c.frequency"), cuts["f"], "int"),
                 m=score(SQL("c.monetary"), cuts["m"], "float8"),
-                year=today.year,
+                age_band=_age_band_case(SQL("c.birthday_year"), today.year),
                 segment=_segment_case(SQL("s.r"), SQL("s.f"), SQL("s.m"), SQL("s.frequency")),
             )
         )

@@ -14,7 +14,12 @@ from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
 from ..lib.analytics import btyd, rfm
-from ..models.res_partner_analytics import RFM_FIELDS, RFM_STATE_PARAM, _segment_case
+from ..models.res_partner_analytics import (
+    RFM_FIELDS,
+    RFM_STATE_PARAM,
+    _age_band_case,
+    _segment_case,
+)
 from .common import RetailCommon
 
 D = datetime.date
@@ -244,24 +249,42 @@ class TestRfmRefresh(AnalyticsCommon):
         self.assertEqual(Partner._analytics_refresh_rfm(today=day5), 0)
 
     def test_refresh_without_a_usable_last_run_is_a_full_one(self):
+        """Stored figures the nightly run would trust (nobody bought, nobody
+        was edited) are recomputed when the last run's state cannot be used."""
         Partner = self.env["res.partner"]
         customers = self._customers(3, "Full")
         self._events([(c, D(2025, 6, 1), 100.0 * (i + 1)) for i, c in enumerate(customers)])
+        Partner._analytics_refresh_rfm(today=D(2025, 6, 30))
         params = self.env["ir.config_parameter"]
+
+        def damage():
+            self._backdate_edits()
+            self.env.cr.execute(
+                SQL("UPDATE res_partner SET rfm_monetary = 1 WHERE id IN %s", tuple(customers.ids))
+            )
+            customers.invalidate_recordset()
+
+        # a usable state: the incremental run keeps the stored figures
+        damage()
+        Partner._analytics_refresh_rfm(today=D(2025, 6, 30))
+        self.assertEqual(customers.mapped("rfm_monetary"), [1.0, 1.0, 1.0])
         for state in ("not json", '{"date": "2025-06-01"}'):
+            damage()
             params.set_param(RFM_STATE_PARAM, state)
             Partner._analytics_refresh_rfm(today=D(2025, 6, 30))
-            self.assertEqual(customers.mapped("rfm_m_score"), [1, 2, 4])
-            self.assertEqual(Partner._analytics_rfm_state()["date"], D(2025, 6, 30))
             customers.invalidate_recordset()
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE res_partner SET rfm_m_score = NULL WHERE id IN %s", tuple(customers.ids)
-                )
-            )
-        # a refresh of an earlier day than the last one recomputes everything
+            self.assertEqual(customers.mapped("rfm_monetary"), [100.0, 200.0, 300.0])
+            self.assertEqual(Partner._analytics_rfm_state()["date"], D(2025, 6, 30))
+        # an earlier day than the last run's, or another window
+        damage()
         Partner._analytics_refresh_rfm(today=D(2025, 6, 15))
         customers.invalidate_recordset()
+        self.assertEqual(customers.mapped("rfm_monetary"), [100.0, 200.0, 300.0])
+        damage()
+        params.set_param("crm_retail_compile.analytics_rfm_window_days", "365")
+        Partner._analytics_refresh_rfm(today=D(2025, 6, 15))
+        customers.invalidate_recordset()
+        self.assertEqual(customers.mapped("rfm_monetary"), [100.0, 200.0, 300.0])
         self.assertEqual(customers.mapped("rfm_m_score"), [1, 2, 4])
 
     def test_refresh_button_recomputes_every_customer(self):
@@ -355,6 +378,18 @@ class TestRfmRefresh(AnalyticsCommon):
             )
         )
         self.assertEqual([row[0] for row in rows], rfm.segment(*columns).tolist())
+
+    def test_sql_age_bands_match_the_library(self):
+        years = [0, None, 2020, 2002, 2001, 1992, 1991, 1982, 1981, 1972, 1971, 1962, 1961, 1900]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT %s FROM unnest(%s::int[]) WITH ORDINALITY AS v(y, i) ORDER BY i",
+                _age_band_case(SQL("v.y"), 2025),
+                years,
+            )
+        )
+        self.assertEqual([row[0] for row in rows], [rfm.age_band(y, 2025) for y in years])
+        self.assertIn("25_34", [row[0] for row in rows])
 
     def test_staff_see_the_segment(self):
         self.cust_a.sudo().write({"rfm_segment": "loyal", "rfm_score": "345"})
