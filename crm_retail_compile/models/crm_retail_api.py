@@ -22,7 +22,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, config
 
-from ..lib import api_schema
+from ..lib import api_schema, pg_settings
 from ..lib.api_schema import ApiInputError
 
 _CREATE_CONTEXT = {
@@ -178,34 +178,58 @@ class CrmRetailApi(models.AbstractModel):
 
     @api.model
     def _find_customers(self, keys):
-        """{(kind, value): partner_id} for existing customers, one query."""
+        """{(kind, value): partner_id} for existing customers, one query.
+
+        Each key is looked up through its index: a LATERAL subquery per key,
+        kept from being flattened into a join by ``OFFSET 0``. With
+        ``= ANY(array)`` or a join, PostgreSQL misjudges how many customers
+        match the expression indexes and scans the whole table (80 ms for
+        1,000 e-mails on 50,000 customers, over a second on a million).
+        """
         by_kind = {"membership": [], "phone": [], "email": []}
         for kind, value in keys:
             by_kind[kind].append(value)
         if not any(by_kind.values()):
             return {}
         self.env["res.partner"].flush_model(["membership_number", "phone", "mobile", "email"])
-        rows = self.env.execute_query(
+        # the estimates of the expression indexes are high enough for JIT to
+        # compile the plan, which takes longer (1.5 s) than running it (5 ms)
+        with pg_settings.local_settings(self.env.cr, jit="off"):
+            rows = self._find_customer_rows(by_kind, keys)
+        found = {}
+        for kind, value, partner_id in rows:
+            found.setdefault((kind, value), partner_id)  # the oldest customer wins
+        return found
+
+    @api.model
+    def _find_customer_rows(self, by_kind, keys):
+        return self.env.execute_query(
             SQL(
                 """
-                SELECT 'membership', membership_number, id FROM res_partner
-                 WHERE membership_number = ANY(%(m)s)
+                SELECT 'membership', k.v, p.id
+                  FROM unnest(%(m)s::text[]) AS k(v), LATERAL (
+                       SELECT id FROM res_partner WHERE membership_number = k.v OFFSET 0) p
                 UNION ALL
-                SELECT 'phone', crm_phone_key(phone), id FROM res_partner
-                 WHERE phone IS NOT NULL AND crm_phone_key(phone) = ANY(%(p)s)
-                   AND is_retail_customer
+                SELECT 'phone', k.v, p.id
+                  FROM unnest(%(p)s::text[]) AS k(v), LATERAL (
+                       SELECT id FROM res_partner
+                        WHERE phone IS NOT NULL AND crm_phone_key(phone) = k.v
+                          AND is_retail_customer
+                       UNION ALL
+                       SELECT id FROM res_partner
+                        WHERE mobile IS NOT NULL AND crm_phone_key(mobile) = k.v
+                          AND is_retail_customer OFFSET 0) p
                 UNION ALL
-                SELECT 'phone', crm_phone_key(mobile), id FROM res_partner
-                 WHERE mobile IS NOT NULL AND crm_phone_key(mobile) = ANY(%(p)s)
-                   AND is_retail_customer
+                SELECT 'email', k.v, p.id
+                  FROM unnest(%(e)s::text[]) AS k(v), LATERAL (
+                       SELECT id FROM res_partner
+                        WHERE email IS NOT NULL AND lower(trim(email)) = k.v
+                          AND is_retail_customer OFFSET 0) p
                 UNION ALL
-                SELECT 'email', lower(trim(email)), id FROM res_partner
-                 WHERE email IS NOT NULL AND lower(trim(email)) = ANY(%(e)s)
-                   AND is_retail_customer
-                UNION ALL
-                SELECT split_part(key, ':', 1), substr(key, strpos(key, ':') + 1), partner_id
-                  FROM crm_customer_identity
-                 WHERE key = ANY(%(k)s) AND partner_id IS NOT NULL
+                SELECT split_part(k.v, ':', 1), substr(k.v, strpos(k.v, ':') + 1), i.partner_id
+                  FROM unnest(%(k)s::text[]) AS k(v), LATERAL (
+                       SELECT partner_id FROM crm_customer_identity
+                        WHERE key = k.v AND partner_id IS NOT NULL OFFSET 0) i
                 ORDER BY 3
                 """,
                 m=by_kind["membership"],
@@ -214,10 +238,6 @@ class CrmRetailApi(models.AbstractModel):
                 k=[f"{kind}:{value}" for kind, value in keys],
             )
         )
-        found = {}
-        for kind, value, partner_id in rows:
-            found.setdefault((kind, value), partner_id)  # the oldest customer wins
-        return found
 
     @api.model
     def _claim_identities(self, keys):
@@ -427,8 +447,7 @@ class CrmRetailApi(models.AbstractModel):
                 or values.get("membership_number"),
             )
             create_vals.append(vals)
-        shared = self._shared_defaults(Partner, create_vals)
-        create_vals = [shared | vals for vals in create_vals]
+        Partner, create_vals = self._batch_create_values(Partner, create_vals)
         indexes = [index for index, _values in to_create]
         if mode == "per_record":
             done, failed = self._isolate_failures(
@@ -455,21 +474,48 @@ class CrmRetailApi(models.AbstractModel):
         return created_ids
 
     @api.model
-    def _shared_defaults(self, Model, vals_list):
-        """The default values of a batch of creations, computed once.
+    def _batch_create_values(self, Model, vals_list):
+        """Complete a batch of creations with what is the same for every
+        record, computed once; returns (Model with context, vals_list).
 
-        Odoo computes the defaults of each new record separately (for
-        res.partner, account's invoice template default runs a query per
-        record). Defaults that come out the same twice in a row depend on
-        the context, not on the record, and are given to every record of the
-        batch; the others (a sequence or a timestamp, say) are left to Odoo.
+        Odoo completes each new record on its own: ``default_get`` over every
+        field the record does not give (about 220 for res.partner; account's
+        invoice template default runs a query each time), then the
+        precomputed fields on a new record of its own. For a batch of
+        customers that is a third of the creation time. Here:
+
+        - defaults that come out the same twice in a row depend on the
+          context, not on the record, and are given to every record; the
+          others (a sequence or a timestamp, say) are left to Odoo;
+        - fields that have no default at all are named in the context key
+          ``crm_no_default``, which ``res.partner.default_get`` skips;
+        - a precomputed field whose dependencies no record gives is computed
+          once, on a new record holding the shared defaults.
         """
         given = set().union(*vals_list)
         names = [name for name in Model._fields if name not in given]
         if len(vals_list) < 2 or not names:
-            return {}
+            return Model, vals_list
         first, second = Model.default_get(names), Model.default_get(names)
-        return {name: value for name, value in first.items() if second.get(name) == value}
+        shared = {name: value for name, value in first.items() if second.get(name, ()) == value}
+        varying = (set(first) | set(second)) - set(shared)
+        no_default = frozenset(name for name in names if name not in first and name not in second)
+        per_record = given | varying
+        precompute = [
+            field
+            for name, field in Model._fields.items()
+            if field.precompute
+            and name not in per_record
+            and not any(
+                path.split(".")[0] in per_record for path in Model.pool.field_depends[field]
+            )
+        ]
+        if precompute:
+            probe = Model.new(shared)
+            for field in precompute:
+                shared[field.name] = field.convert_to_write(probe[field.name], probe)
+        Model = Model.with_context(crm_no_default=no_default)
+        return Model, [shared | vals for vals in vals_list]
 
     @api.model
     def _isolate_failures(self, items, attempt):

@@ -135,10 +135,54 @@ class TestApi(RetailCommon):
         counter = iter(range(1, 100))
         field = Partner._fields["color"]
         with patch.object(field, "default", lambda model: next(counter)):
-            shared = self.Api._shared_defaults(Partner, [{"name": "A"}, {"name": "B"}])
+            Model, vals_list = self.Api._batch_create_values(
+                Partner, [{"name": "A"}, {"name": "B"}]
+            )
+        shared = vals_list[0]
         self.assertEqual(shared["preferred_language"], "zh_HK")
-        self.assertNotIn("name", shared)
+        self.assertEqual(shared["name"], "A")
+        self.assertEqual(vals_list[1]["name"], "B")
         self.assertNotIn("color", shared, "a default that varies is left to each record")
+        no_default = Model.env.context["crm_no_default"]
+        self.assertIn("ref", no_default)
+        self.assertNotIn("color", no_default)
+        # user_id is precomputed from the parent: no record gives one here
+        self.assertIn("user_id", shared)
+        _Model, with_parent = self.Api._batch_create_values(
+            Partner, [{"name": "A", "parent_id": False}, {"name": "B"}]
+        )
+        self.assertNotIn("user_id", with_parent[1], "its input varies by record")
+
+    def test_fields_without_default_are_skipped_unless_the_context_gives_one(self):
+        Partner = self.env["res.partner"].with_context(crm_no_default=frozenset({"ref", "vat"}))
+        self.assertEqual(Partner.default_get(["ref", "vat"]), {})
+        self.assertEqual(
+            Partner.with_context(default_ref="R-1").default_get(["ref", "vat"]), {"ref": "R-1"}
+        )
+        self.assertIn("lang", Partner.default_get(["ref", "lang"]))
+
+    def test_batch_creation_stores_what_plain_create_stores(self):
+        """The batch shortcuts give the same customers as Odoo's create."""
+        Partner = self.env["res.partner"]
+        rows = [
+            {"name": f"Same {i}", "email": f"same{i}@example.com", "is_retail_customer": True}
+            for i in range(3)
+        ]
+        Model, vals_list = self.Api._batch_create_values(Partner, [dict(r) for r in rows])
+        batch = Model.create(vals_list)
+        plain = Partner.create([dict(r, email=f"plain{i}@example.com") for i, r in enumerate(rows)])
+        skip = {"id", "email", "email_normalized", "commercial_partner_id", "complete_name"}
+        skip |= {"create_date", "write_date", "name", "display_name", "__last_update"}
+        names = [
+            name
+            for name, field in Partner._fields.items()
+            if field.store and field.type not in ("one2many", "binary") and name not in skip
+        ]
+        for ours, theirs in zip(batch.read(names), plain.read(names), strict=True):
+            for name in names:
+                self.assertEqual(ours[name], theirs[name], name)
+        self.assertEqual(batch.mapped("commercial_partner_id"), batch)
+        self.assertEqual(batch.mapped("email_normalized"), [r["email"] for r in rows])
 
     def test_bad_input_gets_clear_errors(self):
         for bad in (
