@@ -45,6 +45,18 @@ class TestApi(RetailCommon):
         )
         self.assertEqual(by_email["id"], first["id"])
 
+    def test_a_mobile_number_finds_the_customer_given_by_phone(self):
+        first = self.Api.customer_upsert({"name": "Lam Mei", "mobile": "+852 6123 4567"})
+        again = self.Api.customer_upsert({"phone": "6123-4567", "email": "lam.mei@example.com"})
+        self.assertEqual(again["id"], first["id"])
+        self.assertFalse(again["created"])
+        # an existing customer's stored mobile, not only the API's identity table
+        partner = self.env["res.partner"].create(
+            {"name": "Shop Walk-in", "mobile": "5123 9876", "is_retail_customer": True}
+        )
+        found = self.Api.customer_upsert({"phone": "+85251239876"})
+        self.assertEqual(found["id"], partner.id)
+
     def test_batch_finds_duplicates_inside_the_batch(self):
         result = self.Api.customer_upsert_batch(
             [
