@@ -2,7 +2,7 @@
     "name": "Retail CRM: Compile",
     "summary": "Branches, departments, retail customer profiles, sales-cycle records "
     "and department reports for Hong Kong retailers",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",

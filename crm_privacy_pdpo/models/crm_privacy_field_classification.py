@@ -30,7 +30,8 @@ class CrmPrivacyFieldClassification(models.Model):
     _description = "Personal Data Field Classification"
     _order = "model, field_name"
 
-    field_id = fields.Many2one("ir.model.fields", required=True, ondelete="cascade", index=True)
+    # indexed by its unique constraint
+    field_id = fields.Many2one("ir.model.fields", required=True, ondelete="cascade")
     model_id = fields.Many2one(related="field_id.model_id", store=True)
     model = fields.Char(
         related="field_id.model_id.model", store=True, index=True, string="Model Name"

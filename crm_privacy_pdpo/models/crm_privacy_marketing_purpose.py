@@ -9,7 +9,7 @@ class CrmPrivacyMarketingPurpose(models.Model):
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True)
-    code = fields.Char(required=True, index=True)
+    code = fields.Char(required=True)  # indexed by its unique constraint
     description = fields.Text(
         translate=True,
         help="Specific description of the marketing subjects: vague descriptions are not "

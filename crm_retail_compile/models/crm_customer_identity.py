@@ -17,7 +17,7 @@ class CrmCustomerIdentity(models.Model):
     _description = "Customer Identity Claim"
     _log_access = False
 
-    key = fields.Char(required=True, index=True)
+    key = fields.Char(required=True)  # indexed by its unique constraint
     partner_id = fields.Many2one("res.partner", ondelete="cascade", index=True)
 
     _sql_constraints = [("key_uniq", "unique(key)", "This identity is already claimed.")]

@@ -7,7 +7,7 @@ class CrmHkDistrict(models.Model):
     _order = "region, sequence, name"
     _rec_names_search = ["name", "name_zh", "code"]
 
-    code = fields.Char(required=True, index=True)
+    code = fields.Char(required=True)  # indexed by its unique constraint
     name = fields.Char(string="Name (English)", required=True)
     name_zh = fields.Char(string="Name (Chinese)")
     region = fields.Selection(

@@ -63,7 +63,8 @@ class CrmReportTemplate(models.Model):
     _order = "retail_department_id, sequence, name"
 
     name = fields.Char(required=True, translate=True, tracking=True)
-    code = fields.Char(index=True, help="Stable identifier used by integrations.")
+    # indexed by its unique constraint
+    code = fields.Char(help="Stable identifier used by integrations.")
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     retail_department_id = fields.Many2one(required=True, tracking=True)

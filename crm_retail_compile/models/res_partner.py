@@ -21,7 +21,8 @@ class ResPartner(models.Model):
         default=lambda self: self.env.context.get("default_is_retail_customer", False),
         help="A person who buys from the shops or the online store.",
     )
-    membership_number = fields.Char(copy=False, readonly=True, index=True)
+    # the unique constraint below indexes it
+    membership_number = fields.Char(copy=False, readonly=True)
     membership_tier_id = fields.Many2one("crm.membership.tier", ondelete="restrict", index=True)
     enrolment_date = fields.Date(copy=False)
     retail_channel = fields.Selection(

@@ -9,3 +9,4 @@ from . import test_dq_lib
 from . import test_analytics
 from . import test_analytics_math
 from . import test_report_writers
+from . import test_schema

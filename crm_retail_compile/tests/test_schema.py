@@ -1,0 +1,73 @@
+import importlib.util
+import os
+
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
+
+# plain indexes that repeat a unique constraint of the same table and columns
+DUPLICATE_INDEXES = SQL(
+    """
+    SELECT plain.indexrelid::regclass::text
+      FROM pg_index plain
+      JOIN pg_index uniq ON uniq.indrelid = plain.indrelid
+                        AND uniq.indisunique AND NOT plain.indisunique
+                        AND uniq.indkey::text = plain.indkey::text
+                        AND plain.indexprs IS NULL AND uniq.indexprs IS NULL
+                        AND plain.indpred IS NULL
+     WHERE plain.indrelid::regclass::text = ANY(%s)
+    """,
+    [
+        "res_partner",
+        "crm_customer_identity",
+        "crm_hk_district",
+        "crm_report_template",
+        "crm_privacy_field_classification",
+        "crm_privacy_marketing_purpose",
+    ],
+)
+
+
+@tagged("post_install", "-at_install")
+class TestSchema(TransactionCase):
+    def _duplicates(self):
+        self.env.cr.execute(DUPLICATE_INDEXES)
+        return sorted(row[0] for row in self.env.cr.fetchall())
+
+    def test_no_index_repeats_a_unique_constraint(self):
+        """Every index on res_partner costs an entry on each insert and on
+        each update that is not HOT: a unique constraint is index enough."""
+        self.assertEqual(self._duplicates(), [])
+
+    def test_migration_drops_the_duplicate_indexes(self):
+        cr = self.env.cr
+        # as a database installed before 18.0.1.2.0 has them (DDL is rolled back)
+        cr.execute(
+            SQL(
+                "CREATE INDEX res_partner__membership_number_index "
+                "ON res_partner (membership_number)"
+            )
+        )
+        cr.execute(
+            SQL("CREATE INDEX crm_customer_identity__key_index ON crm_customer_identity (key)")
+        )
+        self.assertEqual(
+            self._duplicates(),
+            ["crm_customer_identity__key_index", "res_partner__membership_number_index"],
+        )
+        path = os.path.join(
+            os.path.dirname(os.path.dirname(__file__)), "migrations/18.0.1.2.0/post-migrate.py"
+        )
+        spec = importlib.util.spec_from_file_location("crm_index_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(cr, "18.0.1.1.0")
+        migration.migrate(cr, "18.0.1.1.0")  # safe to run twice
+        self.assertEqual(self._duplicates(), [])
+        # the unique constraints still refuse a second customer with the number
+        cr.execute(
+            SQL(
+                "SELECT count(*) FROM pg_constraint WHERE conname IN %s",
+                ("res_partner_membership_number_uniq", "crm_customer_identity_key_uniq"),
+            )
+        )
+        self.assertEqual(cr.fetchone()[0], 2)
