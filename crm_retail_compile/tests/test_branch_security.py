@@ -121,6 +121,26 @@ class TestBranchSecurity(RetailCommon):
         )
         self.assertEqual(order.retail_branch_id, self.branch_b)
 
+    def test_customer_branch_is_read_within_the_user_rights(self):
+        """A branch-scoped user without a default branch (an integration
+        user, say) gets the branch of its own branch's customers and cannot
+        file a record under another branch's customer."""
+        self.staff_a.write({"retail_branch_id": False})
+        self.assertTrue(self.staff_a.retail_branch_scoped)
+        Lead = self.env["crm.lead"].with_user(self.staff_a)
+        lead = Lead.create({"name": "Own", "partner_id": self.cust_a.id})
+        self.assertEqual(lead.retail_branch_id, self.branch_a)
+        with self.assertRaises(AccessError):
+            Lead.create({"name": "Other", "partner_id": self.cust_b.id})
+        # an archived customer keeps its branch
+        self.cust_b.active = False
+        order = (
+            self.env["sale.order"]
+            .with_user(self.retail_admin)
+            .create({"partner_id": self.cust_b.id})
+        )
+        self.assertEqual(order.retail_branch_id, self.branch_b)
+
     def test_branch_change_applies_at_once(self):
         """Record rules are cached per user: a new branch must be seen at once
         (not only after the next group change)."""
