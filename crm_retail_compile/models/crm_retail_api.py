@@ -488,7 +488,8 @@ class CrmRetailApi(models.AbstractModel):
           context, not on the record, and are given to every record; the
           others (a sequence or a timestamp, say) are left to Odoo;
         - fields that have no default at all are named in the context key
-          ``crm_no_default``, which ``res.partner.default_get`` skips;
+          ``crm_no_default`` (a tuple: contexts may be serialised), which
+          ``res.partner.default_get`` skips;
         - a precomputed field whose dependencies no record gives is computed
           once, on a new record holding the shared defaults.
         """
@@ -499,7 +500,7 @@ class CrmRetailApi(models.AbstractModel):
         first, second = Model.default_get(names), Model.default_get(names)
         shared = {name: value for name, value in first.items() if second.get(name, ()) == value}
         varying = (set(first) | set(second)) - set(shared)
-        no_default = frozenset(name for name in names if name not in first and name not in second)
+        no_default = tuple(name for name in names if name not in first and name not in second)
         per_record = given | varying
         precompute = [
             field

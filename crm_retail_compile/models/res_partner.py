@@ -133,6 +133,7 @@ class ResPartner(models.Model):
         of a batch looks up the defaults of some 200 fields that have none."""
         no_default = self.env.context.get("crm_no_default")
         if no_default:
+            no_default = set(no_default)
             # a default given in the context since then still counts
             given = {key[8:] for key in self.env.context if key.startswith("default_")}
             fields_list = [name for name in fields_list if name not in no_default or name in given]
