@@ -261,28 +261,42 @@ class CrmRetailApi(models.AbstractModel):
     @api.model
     def _customer_ref(self, ref):
         """A customer from an id or a {membership_number|phone|email} struct."""
+        return self._customer_refs([ref])[0]
+
+    @api.model
+    def _customer_refs(self, refs):
+        """The customers of ``refs`` (ids or {membership_number|phone|email}
+        structs), in order: one lookup for all the structs, one for all the
+        ids and one access check, however long the batch."""
         Partner = self.env["res.partner"]
-        if isinstance(ref, int) and not isinstance(ref, bool):
-            partner = Partner.browse(ref).exists()
-        elif isinstance(ref, dict):
+        identity_keys = {}  # position of a struct -> its keys, strongest first
+        for position, ref in enumerate(refs):
+            if isinstance(ref, int) and not isinstance(ref, bool):
+                continue
+            if not isinstance(ref, dict):
+                raise ValidationError(
+                    _("A customer is given by its id or by membership_number, phone or email.")
+                )
             try:
                 values, _refs = api_schema.clean_customer(
                     {k: v for k, v in ref.items() if k in ("membership_number", "phone", "email")}
                 )
             except ApiInputError as error:
                 raise ValidationError(_("Customer reference: %(error)s", error=error)) from None
-            keys = api_schema.identity_keys(values)
-            found = self._find_customers(keys)
-            ids = [found[k] for k in keys if k in found]
-            partner = Partner.browse(ids[:1])
-        else:
-            raise ValidationError(
-                _("A customer is given by its id or by membership_number, phone or email.")
-            )
-        if not partner:
-            raise ValidationError(_("Unknown customer: %(ref)s", ref=str(ref)[:100]))
-        partner.check_access("read")
-        return partner
+            identity_keys[position] = api_schema.identity_keys(values)
+        found = self._find_customers([k for keys in identity_keys.values() for k in keys])
+        ids = [
+            next((found[k] for k in identity_keys[position] if k in found), None)
+            if position in identity_keys
+            else ref
+            for position, ref in enumerate(refs)
+        ]
+        existing = set(Partner.browse({i for i in ids if i}).exists().ids)
+        for ref, partner_id in zip(refs, ids, strict=True):
+            if partner_id not in existing:
+                raise ValidationError(_("Unknown customer: %(ref)s", ref=str(ref)[:100]))
+        Partner.browse(ids).check_access("read")
+        return [Partner.browse(partner_id) for partner_id in ids]
 
     # ------------------------------------------------------------------
     # Customers
@@ -749,9 +763,11 @@ class CrmRetailApi(models.AbstractModel):
                 raise ValidationError(
                     _("Activity %(index)s: %(error)s", index=index, error=error)
                 ) from None
-            vals["partner_id"] = self._customer_ref(activity.get("customer")).id
             vals["activity_date"] = vals["activity_date"] or fields.Datetime.now()
             vals_list.append(vals)
+        partners = self._customer_refs([activity.get("customer") for activity in activities])
+        for vals, partner in zip(vals_list, partners, strict=True):
+            vals["partner_id"] = partner.id
         records = self.env["crm.online.activity"].create(vals_list)
         return {"recorded": len(records), "ids": records.ids}
 
@@ -873,6 +889,7 @@ class CrmRetailApi(models.AbstractModel):
         pics = self.env["crm.privacy.pics"].search([("state", "=", "active")], limit=1)
         allowed = {"customer", "purpose", "channel", "kind", "source", "use", "evidence"}
         vals_list = []
+        purposes = {}  # code or id -> record: one lookup per purpose, not per consent
         for index, consent in enumerate(consents):
             if not isinstance(consent, dict) or set(consent) - allowed:
                 raise ValidationError(
@@ -882,17 +899,22 @@ class CrmRetailApi(models.AbstractModel):
                         keys=", ".join(sorted(allowed)),
                     )
                 )
-            partner = self._customer_ref(consent.get("customer"))
             kind = consent.get("kind", "opt_in")
             if kind not in ("opt_in", "opt_out"):
                 raise ValidationError(
                     _("Consent %(index)s: kind is opt_in or opt_out.", index=index)
                 )
             purpose = consent.get("purpose")
-            purpose_rec = Partner._crm_resolve_purpose(purpose) if purpose else False
+            if not purpose:
+                purpose_rec = False
+            elif isinstance(purpose, int | str):
+                if purpose not in purposes:
+                    purposes[purpose] = Partner._crm_resolve_purpose(purpose)
+                purpose_rec = purposes[purpose]
+            else:
+                purpose_rec = Partner._crm_resolve_purpose(purpose)  # says what is wrong
             Consent._check_channel_use(consent.get("channel"), consent.get("use", "own_use"))
             vals = {
-                "partner_id": partner.id,
                 "purpose_id": purpose_rec.id if purpose_rec else False,
                 "channel": consent.get("channel"),
                 "kind": kind,
@@ -907,6 +929,9 @@ class CrmRetailApi(models.AbstractModel):
                     raise UserError(_("No active collection notice (PICS): publish one first."))
                 vals["pics_id"] = pics.id
             vals_list.append(vals)
+        partners = self._customer_refs([consent.get("customer") for consent in consents])
+        for vals, partner in zip(vals_list, partners, strict=True):
+            vals["partner_id"] = partner.id
         acknowledgements = self.env["crm.privacy.pics.acknowledgement"]
         need_ack = {v["partner_id"] for v in vals_list if v.get("pics_id")}
         if need_ack:

@@ -309,6 +309,55 @@ class TestApi(RetailCommon):
         with self.assertRaises(UserError):
             self.Api.consent_record([{"customer": customer["id"], "channel": "pigeon"}])
 
+    def _queries(self, func):
+        self.env.flush_all()
+        before = self.env.cr.sql_log_count
+        func()
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def test_batches_resolve_their_customers_together(self):
+        """The customers of a batch of activities or consents are looked up
+        together: a batch of 40 costs the queries of a batch of 4."""
+        pics = self.env["crm.privacy.pics"].create(
+            {"name": "PICS", "version": "API-Q", "text_en": "<p>n</p>", "text_zh": "<p>聲明</p>"}
+        )
+        pics.action_activate()
+        batch = self.Api.customer_upsert_batch(
+            [{"name": f"Batch {i}", "email": f"batch{i}@example.com"} for i in range(40)]
+        )
+        ids = [row["id"] for row in batch["results"]]
+
+        def activities(count):
+            return [
+                {"customer": {"email": f"batch{i}@example.com"}, "kind": "visit"}
+                if i % 2
+                else {"customer": ids[i], "kind": "visit"}
+                for i in range(count)
+            ]
+
+        def consents(count):
+            return [
+                {"customer": {"email": f"batch{i}@example.com"}, "purpose": "promotions"}
+                | {"channel": "email", "kind": "opt_out" if i % 2 else "opt_in"}
+                for i in range(count)
+            ]
+
+        for record, make in (
+            (self.Api.online_activity_record, activities),
+            (self.Api.consent_record, consents),
+        ):
+            with self.subTest(method=record.__name__):
+                small = self._queries(lambda record=record, make=make: record(make(4)))
+                large = self._queries(lambda record=record, make=make: record(make(40)))
+                self.assertLessEqual(large, small + 2)
+        with self.assertRaises(ValidationError):
+            self.Api.online_activity_record(
+                [{"customer": ids[0], "kind": "visit"}, {"customer": 999999999, "kind": "visit"}]
+            )
+        with self.assertRaises(ValidationError):
+            self.Api.consent_record([{"customer": ["not", "a", "customer"], "channel": "email"}])
+
     def test_integration_user_rights_are_minimal(self):
         with self.assertRaises(AccessError):
             self.env["crm.privacy.request"].with_user(self.integration).search([])
