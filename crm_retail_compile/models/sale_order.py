@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 
 class SaleOrder(models.Model):
@@ -6,6 +7,17 @@ class SaleOrder(models.Model):
     _inherit = ["sale.order", "crm.branch.mixin"]
 
     retail_branch_id = fields.Many2one(tracking=True)
+
+    def init(self):
+        # the API finds an order it recorded by its external reference: a
+        # partial index of those orders only, instead of a scan of all of them
+        # (0.5 s on 4.7M orders)
+        self.env.cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS sale_order_crm_api_ref_idx "
+                "ON sale_order (client_order_ref) WHERE origin = 'crm_retail_api'"
+            )
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

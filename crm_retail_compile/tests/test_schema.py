@@ -4,6 +4,8 @@ import os
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
+from ..lib import pg_settings
+
 # plain indexes that repeat a unique constraint of the same table and columns
 DUPLICATE_INDEXES = SQL(
     """
@@ -71,3 +73,16 @@ class TestSchema(TransactionCase):
             )
         )
         self.assertEqual(cr.fetchone()[0], 2)
+
+    def test_api_order_lookup_uses_its_index(self):
+        """order_record finds its earlier order by reference through a
+        partial index, not a scan of every order (0.5 s on 4.7M orders)."""
+        query = self.env["sale.order"]._search(
+            [("client_order_ref", "=", "WEB-1"), ("origin", "=", "crm_retail_api")], limit=1
+        )
+        cr = self.env.cr
+        # a test database is small enough for a scan to look cheaper
+        with pg_settings.local_settings(cr, enable_seqscan="off"):
+            cr.execute(SQL("EXPLAIN %s", query.select()))
+            plan = "\n".join(row[0] for row in cr.fetchall())
+        self.assertIn("sale_order_crm_api_ref_idx", plan)
