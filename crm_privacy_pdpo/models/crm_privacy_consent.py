@@ -156,23 +156,48 @@ class CrmPrivacyConsent(models.Model):
         if self.env.context.get("crm_privacy_from_blacklist"):
             return
         to_sync = self.filtered(lambda c: c.kind == "opt_out" and not c.purpose_id)
-        mail_bl = self.env["mail.blacklist"].sudo().with_context(crm_privacy_from_consent=True)
-        phone_bl = self.env["phone.blacklist"].sudo().with_context(crm_privacy_from_consent=True)
-        for consent in to_sync:
+        emails, numbers = set(), set()
+        for consent in to_sync:  # the partners of all consents are read together
             partner = consent.partner_id.sudo()
             if consent.channel == "email" and partner.email_normalized:
-                mail_bl._add(partner.email_normalized, message=_("Direct marketing opt-out"))
+                emails.add(partner.email_normalized)
             elif consent.channel in ("sms", "whatsapp") and (
                 partner.phone_sanitized or partner.mobile
             ):
-                number = partner.phone_sanitized or partner.mobile
                 try:
-                    phone_bl._add([number], message=_("Direct marketing opt-out"))
+                    numbers.add(
+                        self.env.user._phone_format(
+                            number=partner.phone_sanitized or partner.mobile,
+                            raise_exception=True,
+                        )
+                    )
                 except UserError:
-                    continue
-            else:
-                continue
+                    continue  # not a number a blacklist can hold
+        message = _("Direct marketing opt-out")
+        if emails:
+            self._crm_blacklist_add(self.env["mail.blacklist"], "email", emails, message)
+        if numbers:
+            self._crm_blacklist_add(self.env["phone.blacklist"], "number", numbers, message)
         to_sync.sudo().with_context(crm_privacy_internal=True).write({"blacklist_synced": True})
+
+    @api.model
+    def _crm_blacklist_add(self, Blacklist, field, values, message):
+        """Odoo's blacklist ``_add`` for many addresses at once: archived
+        entries are reactivated, missing ones created, and each gets the
+        note; a few queries for a batch instead of five per address (an
+        opt-out of 1,000 customers took 21 s)."""
+        Blacklist = Blacklist.sudo().with_context(crm_privacy_from_consent=True, active_test=False)
+        existing = Blacklist.search([(field, "in", sorted(values))])
+        archived = existing.filtered(lambda entry: not entry.active)
+        if archived:
+            archived._track_set_log_message(message)
+            archived.action_unarchive()
+        missing = sorted(set(values) - set(existing.mapped(field)))
+        if missing:
+            created = Blacklist.with_context(
+                mail_create_nolog=True, mail_create_nosubscribe=True
+            ).create([{field: value} for value in missing])
+            created._message_log_batch(bodies=dict.fromkeys(created.ids, message))
 
     @api.model
     def _crm_record_blacklist_opt_out(self, partners, channel):

@@ -37,6 +37,50 @@ class TestConsent(PrivacyCommon):
         self.assertFalse(self.cust_out._crm_has_marketing_consent("promotions", "email"))
         self.assertTrue(self.env["mail.blacklist"].search([("email", "=", "out@example.com")]))
 
+    def _global_opt_outs(self, partners):
+        """Opt ``partners`` out of every purpose by e-mail and SMS in one
+        batch; returns the number of queries it took."""
+        self.env.flush_all()
+        queries = self.env.cr.sql_log_count
+        self.env["crm.privacy.consent"].create(
+            [
+                {"partner_id": partner.id, "channel": channel, "kind": "opt_out", "use": False}
+                | {"pics_id": self.pics.id, "purpose_id": False}
+                for partner in partners
+                for channel in ("email", "sms")
+            ]
+        )
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - queries
+
+    def test_batch_of_global_opt_outs_fills_the_blacklists_together(self):
+        # an address that was blacklisted once and then released
+        self.env["mail.blacklist"]._remove("no@example.com")
+        partners = self.cust_yes | self.cust_no | self.cust_out
+        self._global_opt_outs(partners)
+        emails = self.env["mail.blacklist"].search([("email", "in", partners.mapped("email"))])
+        self.assertEqual(len(emails), 3, "the released address is blacklisted again")
+        numbers = self.env["phone.blacklist"].search([("number", "in", partners.mapped("mobile"))])
+        self.assertEqual(len(numbers), 3)
+        new = list(emails.filtered(lambda entry: entry.email != "no@example.com")) + list(numbers)
+        for entry in new:
+            self.assertIn("Direct marketing opt-out", entry.message_ids[:1].body)
+        consents = self.env["crm.privacy.consent"].search([("partner_id", "in", partners.ids)])
+        self.assertTrue(all(consents.mapped("blacklist_synced")))
+        # the queries do not grow with the batch (address by address, 8 each)
+        Partner = self.env["res.partner"]
+        few, many = (
+            Partner.create(
+                [
+                    {"name": f"Out {size}-{i}", "email": f"out{size}.{i}@example.com"}
+                    | {"mobile": f"+852 9{size:03d} {i:04d}"}
+                    for i in range(size)
+                ]
+            )
+            for size in (3, 12)
+        )
+        self.assertLessEqual(self._global_opt_outs(many), self._global_opt_outs(few) + 3)
+
     def test_blacklist_unsubscribe_records_opt_out(self):
         self._consent(self.cust_yes, self.purpose_promo, "email")
         self.env["mail.blacklist"]._add("yes@example.com")
