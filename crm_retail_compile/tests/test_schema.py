@@ -86,3 +86,18 @@ class TestSchema(TransactionCase):
             cr.execute(SQL("EXPLAIN %s", query.select()))
             plan = "\n".join(row[0] for row in cr.fetchall())
         self.assertIn("sale_order_crm_api_ref_idx", plan)
+
+    def test_customer_name_search_can_use_trigram_indexes(self):
+        """Finding a customer by part of a name or e-mail must not scan every
+        customer (4 s on a million)."""
+        if not self.registry.has_trigram:
+            self.skipTest("pg_trgm is not installed")
+        query = self.env["res.partner"]._search([("display_name", "ilike", "chan")], order="id")
+        cr = self.env.cr
+        with pg_settings.local_settings(cr, enable_seqscan="off"):
+            cr.execute(SQL("EXPLAIN %s", query.select()))
+            plan = "\n".join(row[0] for row in cr.fetchall())
+        self.assertIn("BitmapOr", plan)
+        self.assertNotIn("Seq Scan", plan)
+        for fname in ("complete_name", "email"):
+            self.assertIn(f"res_partner_crm_{fname}_trgm_idx", plan)
