@@ -103,3 +103,18 @@ class TestSchema(TransactionCase):
         self.assertNotIn("Seq Scan", plan)
         for fname in ("complete_name", "email"):
             self.assertIn(f"res_partner_crm_{fname}_trgm_idx", plan)
+
+    def test_init_overrides_keep_the_indexes_of_odoo(self):
+        """Our init() of inherited models must call Odoo's: sale's own index
+        comes back when the models are initialised again (an upgrade)."""
+        cr = self.env.cr
+        cr.execute(SQL("DROP INDEX sale_order_date_order_id_idx"))  # rolled back
+        cr.execute(SQL("DROP INDEX sale_order_crm_api_ref_idx"))
+        self.env["sale.order"].init()
+        cr.execute(
+            SQL(
+                "SELECT count(*) FROM pg_indexes WHERE indexname IN %s",
+                ("sale_order_date_order_id_idx", "sale_order_crm_api_ref_idx"),
+            )
+        )
+        self.assertEqual(cr.fetchone()[0], 2)
