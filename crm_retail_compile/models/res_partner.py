@@ -127,13 +127,13 @@ class ResPartner(models.Model):
         return None
 
     def init(self):
-        super().init()
+        res = super().init()
         # Finding a customer by name or e-mail (every customer drop-down, the
         # search bar) matches ILIKE '%text%' on each of _rec_names_search,
         # OR'ed: with a trigram index on each, PostgreSQL combines them
         # instead of scanning every customer (4 s on a million, 35 ms with).
         if not self.pool.has_trigram:
-            return
+            return res
         for fname in self._rec_names_search:
             field = self._fields.get(fname)
             if field and field.store and field.column_type and field.type == "char":
@@ -145,6 +145,7 @@ class ResPartner(models.Model):
                     method="gin",
                     where=f'"{fname}" IS NOT NULL',
                 )
+        return res
 
     @api.model
     def default_get(self, fields_list):

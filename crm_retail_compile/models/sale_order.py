@@ -9,7 +9,7 @@ class SaleOrder(models.Model):
     retail_branch_id = fields.Many2one(tracking=True)
 
     def init(self):
-        super().init()
+        res = super().init()
         # the API finds an order it recorded by its external reference: a
         # partial index of those orders only, instead of a scan of all of them
         # (0.5 s on 4.7M orders)
@@ -19,6 +19,7 @@ class SaleOrder(models.Model):
                 "ON sale_order (client_order_ref) WHERE origin = 'crm_retail_api'"
             )
         )
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
