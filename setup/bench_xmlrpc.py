@@ -63,14 +63,10 @@ def ensure_db(config, db, modules):
     )
 
 
-def timed(func, repeat=3):
-    best = None
-    for _i in range(repeat):
-        start = time.perf_counter()
-        func()
-        elapsed = time.perf_counter() - start
-        best = elapsed if best is None else min(best, elapsed)
-    return best
+def timed(func):
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
 
 
 def crud_workload(client, n, tag):
@@ -191,8 +187,8 @@ def main():
         )
         stock_times, suite_times = [], []
         for _round in range(args.rounds):
-            stock_times.append(timed(stock_run, repeat=1))
-            suite_times.append(timed(suite_run, repeat=1))
+            stock_times.append(timed(stock_run))
+            suite_times.append(timed(suite_run))
         t_stock, t_suite = min(stock_times), min(suite_times)
         overhead = 100 * (t_suite / t_stock - 1)
         calls = args.n * 4 + args.n

@@ -1,4 +1,16 @@
+import importlib.util
+import os
+
 from odoo.tests.common import TransactionCase, new_test_user
+
+
+def load_migration(version, script="post-migrate.py"):
+    """The migration script of ``version`` as a module, to call its migrate()."""
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations", version, script)
+    spec = importlib.util.spec_from_file_location(f"crm_migration_{version}", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
 
 
 class RetailCommon(TransactionCase):

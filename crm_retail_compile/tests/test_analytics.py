@@ -3,8 +3,6 @@ constructed dataset with a known answer, win-back activities and consent,
 category affinities and the campaign audience, access rights."""
 
 import datetime
-import importlib.util
-import os
 
 import numpy as np
 
@@ -20,7 +18,7 @@ from ..models.res_partner_analytics import (
     _age_band_case,
     _segment_case,
 )
-from .common import RetailCommon
+from .common import RetailCommon, load_migration
 
 D = datetime.date
 
@@ -313,12 +311,7 @@ class TestRfmRefresh(AnalyticsCommon):
     def test_migration_keeps_the_last_purchase(self):
         """18.0.1.1.0 turns the stored recency and segment date into the last
         purchase day and a parameter, and drops the old columns."""
-        path = os.path.join(
-            os.path.dirname(os.path.dirname(__file__)), "migrations/18.0.1.1.0/post-migrate.py"
-        )
-        spec = importlib.util.spec_from_file_location("crm_rfm_migration", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("18.0.1.1.0")
         customer = self._customers(1, "Migrated")
         cr = self.env.cr
         self.env.flush_all()
