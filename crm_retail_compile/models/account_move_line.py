@@ -1,8 +1,12 @@
-from odoo import models
+from odoo import fields, models
 
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
+
+    retail_branch_id = fields.Many2one(
+        related="move_id.retail_branch_id", store=True, index=True, string="Branch"
+    )
 
     def reconcile(self):
         res = super().reconcile()
