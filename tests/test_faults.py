@@ -204,16 +204,10 @@ def test_kill_during_report_compile(crash_server):
         "crm.report.template", "read", [template_id], ["retail_department_id", "output_csv"]
     )
     admin("crm.report.template", "write", [template_id], {"output_csv": True})
-    run_id = admin(
-        "crm.report.run",
-        "create",
-        {
-            "name": f"Fault test {uuid.uuid4().hex[:6]}",
-            "template_id": template_id,
-            "retail_department_id": template["retail_department_id"][0],
-        },
-    )
-    admin("crm.report.run", "action_run", [run_id])
+    # a run is made by running its template (here the query tool), never
+    # created directly (crm.report.run fields are system-set)
+    wizard = admin("crm.report.query", "create", {"template_id": template_id})
+    run_id = admin("crm.report.query", "action_run", [wizard])["res_id"]
     assert pg_scalar(db, "SELECT state FROM crm_report_run WHERE id = %s", run_id) == "queued"
     filestore_before = _filestore_files(db)
     try:

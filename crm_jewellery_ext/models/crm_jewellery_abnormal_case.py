@@ -16,21 +16,36 @@ class CrmJewelleryAbnormalCase(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin", "crm.branch.mixin"]
     _order = "date_detected desc, id desc"
 
-    name = fields.Char(string="Reference", required=True, readonly=True)
+    # what the scan found and the review's outcome are set by the system
+    # (the scan, the buttons): crm_system
+    name = fields.Char(string="Reference", required=True, readonly=True, crm_system=True)
     rule_id = fields.Many2one(
-        "crm.jewellery.abnormal.rule", required=True, ondelete="restrict", index=True, readonly=True
+        "crm.jewellery.abnormal.rule",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        readonly=True,
+        crm_system=True,
     )
     rule_code = fields.Selection(related="rule_id.code", store=True)
-    res_model = fields.Selection(CASE_MODELS, string="Document Type", required=True, readonly=True)
-    res_id = fields.Integer(string="Document ID", required=True, readonly=True, index=True)
+    res_model = fields.Selection(
+        CASE_MODELS, string="Document Type", required=True, readonly=True, crm_system=True
+    )
+    res_id = fields.Integer(
+        string="Document ID", required=True, readonly=True, index=True, crm_system=True
+    )
     record_ref = fields.Reference(
         selection=CASE_MODELS, string="Document", compute="_compute_record_ref"
     )
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
-    retail_branch_id = fields.Many2one(readonly=True)
-    amount = fields.Monetary(currency_field="currency_id", readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, index=True, crm_system=True
+    )
+    retail_branch_id = fields.Many2one(readonly=True, crm_system=True)
+    amount = fields.Monetary(currency_field="currency_id", readonly=True, crm_system=True)
     measure = fields.Float(
-        readonly=True, help="What the rule measured: discount %, days overdue, order amount..."
+        readonly=True,
+        help="What the rule measured: discount %, days overdue, order amount...",
+        crm_system=True,
     )
     currency_id = fields.Many2one(
         "res.currency", default=lambda self: self.env.company.currency_id, readonly=True
@@ -39,14 +54,18 @@ class CrmJewelleryAbnormalCase(models.Model):
         [("open", "Open"), ("resolved", "Resolved"), ("justified", "Justified")],
         default="open",
         required=True,
+        readonly=True,
         tracking=True,
         index=True,
+        crm_system=True,
     )
     justification = fields.Text(tracking=True)
-    reviewer_id = fields.Many2one("res.users", readonly=True, tracking=True)
-    date_detected = fields.Datetime(default=fields.Datetime.now, readonly=True, index=True)
-    date_closed = fields.Datetime(readonly=True)
-    case_count = fields.Integer(default=1, aggregator="sum", readonly=True)
+    reviewer_id = fields.Many2one("res.users", readonly=True, tracking=True, crm_system=True)
+    date_detected = fields.Datetime(
+        default=fields.Datetime.now, readonly=True, index=True, crm_system=True
+    )
+    date_closed = fields.Datetime(readonly=True, crm_system=True)
+    case_count = fields.Integer(default=1, aggregator="sum", readonly=True, crm_system=True)
 
     _sql_constraints = [
         (
@@ -73,7 +92,8 @@ class CrmJewelleryAbnormalCase(models.Model):
     def action_resolve(self):
         """The document was corrected."""
         self._check_open()
-        return self.write(
+        self.check_access("write")
+        return self._crm_system_write().write(
             {"state": "resolved", "reviewer_id": self.env.uid, "date_closed": fields.Datetime.now()}
         )
 
@@ -82,7 +102,8 @@ class CrmJewelleryAbnormalCase(models.Model):
         self._check_open()
         if any(not (case.justification or "").strip() for case in self):
             raise UserError(_("Write down why the document is justified before closing the case."))
-        return self.write(
+        self.check_access("write")
+        return self._crm_system_write().write(
             {
                 "state": "justified",
                 "reviewer_id": self.env.uid,
@@ -91,7 +112,8 @@ class CrmJewelleryAbnormalCase(models.Model):
         )
 
     def action_reopen(self):
-        return self.write({"state": "open", "date_closed": False})
+        self.check_access("write")
+        return self._crm_system_write().write({"state": "open", "date_closed": False})
 
     def _check_open(self):
         if any(case.state != "open" for case in self):

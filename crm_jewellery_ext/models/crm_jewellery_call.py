@@ -42,7 +42,7 @@ class CrmJewelleryCall(models.Model):
     duration = fields.Float(string="Duration (min)", aggregator="sum")
     follow_up_date = fields.Date()
     follow_up_user_id = fields.Many2one("res.users", string="Follow-up By")
-    call_count = fields.Integer(default=1, aggregator="sum", readonly=True)
+    call_count = fields.Integer(default=1, aggregator="sum", readonly=True, crm_system=True)
 
     @api.constrains("duration")
     def _check_duration(self):

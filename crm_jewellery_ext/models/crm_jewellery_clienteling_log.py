@@ -28,15 +28,29 @@ class CrmJewelleryClientelingLog(models.Model):
     _description = "Clienteling Log"
     _order = "id desc"
 
-    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
-    occasion = fields.Selection(OCCASIONS, required=True)
-    ref_id = fields.Integer(
-        string="Occasion Record", default=0, help="Anniversary or wish list item id."
+    # every field is set by the clienteling job (crm_system)
+    partner_id = fields.Many2one(
+        "res.partner",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        readonly=True,
+        crm_system=True,
     )
-    year = fields.Integer(required=True)
-    occasion_date = fields.Date()
-    user_id = fields.Many2one("res.users", string="Salesperson")
-    activity_id = fields.Many2one("mail.activity", ondelete="set null")
+    occasion = fields.Selection(OCCASIONS, required=True, readonly=True, crm_system=True)
+    ref_id = fields.Integer(
+        string="Occasion Record",
+        default=0,
+        help="Anniversary or wish list item id.",
+        readonly=True,
+        crm_system=True,
+    )
+    year = fields.Integer(required=True, readonly=True, crm_system=True)
+    occasion_date = fields.Date(readonly=True, crm_system=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True, crm_system=True)
+    activity_id = fields.Many2one(
+        "mail.activity", ondelete="set null", readonly=True, crm_system=True
+    )
 
     _sql_constraints = [
         (

@@ -60,7 +60,16 @@ class CrmJewelleryCustomOrder(models.Model):
         "res.users", string="Salesperson", default=lambda self: self.env.user, tracking=True
     )
     retail_branch_id = fields.Many2one(tracking=True)
-    state = fields.Selection(STATES, default="quotation", required=True, tracking=True, index=True)
+    # the workflow's buttons set the state (crm_system)
+    state = fields.Selection(
+        STATES,
+        default="quotation",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+        crm_system=True,
+    )
     design_description = fields.Html(string="Design Brief")
     sketch_ids = fields.Many2many(
         "ir.attachment",
@@ -80,7 +89,7 @@ class CrmJewelleryCustomOrder(models.Model):
     sale_order_id = fields.Many2one(
         "sale.order", help="Deposit and balance invoiced through this order."
     )
-    collected_date = fields.Date(readonly=True, tracking=True)
+    collected_date = fields.Date(readonly=True, tracking=True, crm_system=True)
     note = fields.Text(string="Internal Notes")
     last_reminder_stage = fields.Char(compute="_compute_last_reminder_stage")
 
@@ -98,6 +107,9 @@ class CrmJewelleryCustomOrder(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        # system-set fields first: the workflow checks below are for the
+        # buttons' own writes
+        self._crm_check_system_fields([vals])
         if "state" not in vals:
             return super().write(vals)
         self._check_transition(vals["state"])
@@ -129,27 +141,35 @@ class CrmJewelleryCustomOrder(models.Model):
             order.access_url = "/my/jewellery"
         return res
 
+    def _set_state(self, vals):
+        """The buttons' way to the workflow (the state is system-set): the
+        user's write access, then the transition checks of ``write``."""
+        self.check_access("write")
+        return self._crm_system_write().write(vals)
+
     def action_approve_design(self):
-        return self.write({"state": "design_approved"})
+        return self._set_state({"state": "design_approved"})
 
     def action_start_production(self):
-        return self.write({"state": "in_production"})
+        return self._set_state({"state": "in_production"})
 
     def action_quality_check(self):
-        return self.write({"state": "quality_check"})
+        return self._set_state({"state": "quality_check"})
 
     def action_ready(self):
         today = fields.Date.context_today(self)
         self.filtered(lambda o: not o.ready_date).write({"ready_date": today})
-        return self.write({"state": "ready"})
+        return self._set_state({"state": "ready"})
 
     def action_collect(self):
         if any(o.balance > 0 for o in self):
             raise UserError(_("The balance must be paid before the piece is collected."))
-        return self.write({"state": "collected", "collected_date": fields.Date.context_today(self)})
+        return self._set_state(
+            {"state": "collected", "collected_date": fields.Date.context_today(self)}
+        )
 
     def action_cancel(self):
-        return self.write({"state": "cancelled"})
+        return self._set_state({"state": "cancelled"})
 
     def action_reset(self):
-        return self.write({"state": "quotation"})
+        return self._set_state({"state": "quotation"})

@@ -27,14 +27,25 @@ class CrmJewelleryReminderLog(models.Model):
     _description = "Payment Reminder Log"
     _order = "id desc"
 
-    res_model = fields.Selection(REMINDER_MODELS, string="Document Type", required=True)
-    res_id = fields.Integer(string="Document ID", required=True, index=True)
-    partner_id = fields.Many2one("res.partner", ondelete="cascade", index=True)
-    stage = fields.Selection([(code, code) for code, _offset in STAGES], required=True)
-    due_date = fields.Date()
-    amount_due = fields.Float()
-    sent_date = fields.Date(default=fields.Date.context_today, required=True)
-    channel = fields.Char()
+    # every field is set by the reminder job (crm_system)
+    res_model = fields.Selection(
+        REMINDER_MODELS, string="Document Type", required=True, readonly=True, crm_system=True
+    )
+    res_id = fields.Integer(
+        string="Document ID", required=True, index=True, readonly=True, crm_system=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner", ondelete="cascade", index=True, readonly=True, crm_system=True
+    )
+    stage = fields.Selection(
+        [(code, code) for code, _offset in STAGES], required=True, readonly=True, crm_system=True
+    )
+    due_date = fields.Date(readonly=True, crm_system=True)
+    amount_due = fields.Float(readonly=True, crm_system=True)
+    sent_date = fields.Date(
+        default=fields.Date.context_today, required=True, readonly=True, crm_system=True
+    )
+    channel = fields.Char(readonly=True, crm_system=True)
 
     _sql_constraints = [
         (

@@ -71,8 +71,11 @@ class ResPartner(models.Model):
     )
     linked_relation = fields.Selection(RELATIONS, string="Relation")
     wish_ids = fields.One2many("crm.jewellery.wish", "partner_id", string="Wish List")
+    # classified restricted (AMLO): like the HKID, only the restricted
+    # identifiers group reads or searches it
     cdd_required = fields.Boolean(
         string="Due Diligence Required",
+        groups="crm_privacy_pdpo.group_restricted_identifiers",
         tracking=True,
         help="Set when the customer made a cash transaction of HK$120,000 or more "
         "(dealers in precious metals and stones, AMLO).",

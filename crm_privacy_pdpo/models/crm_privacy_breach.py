@@ -56,7 +56,9 @@ class CrmPrivacyBreach(models.Model):
         ],
         default="open",
         required=True,
+        readonly=True,
         tracking=True,
+        crm_system=True,
     )
     user_id = fields.Many2one(
         "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True
@@ -93,17 +95,22 @@ class CrmPrivacyBreach(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("crm.privacy.breach") or "/"
         return super().create(vals_list)
 
+    def _set_state(self, state):
+        """The state follows the buttons' checks only (system-set field)."""
+        self.check_access("write")
+        self._crm_system_write().write({"state": state})
+
     def action_contained(self):
         for breach in self:
             if not breach.containment_steps:
                 raise UserError(_("Record the containment steps first."))
-        self.write({"state": "contained"})
+        self._set_state("contained")
 
     def action_assessed(self):
         for breach in self:
             if not (breach.risk_level and breach.risk_rationale):
                 raise UserError(_("Assess the risk of harm and give its rationale."))
-        self.write({"state": "assessed"})
+        self._set_state("assessed")
 
     def action_notified(self):
         for breach in self:
@@ -111,7 +118,7 @@ class CrmPrivacyBreach(models.Model):
                 raise UserError(_("Record when the PCPD was notified."))
             if breach.notify_subjects and not breach.subjects_notified_date:
                 raise UserError(_("Record when the data subjects were notified."))
-        self.write({"state": "notified"})
+        self._set_state("notified")
 
     def action_close(self):
         for breach in self:
@@ -128,4 +135,4 @@ class CrmPrivacyBreach(models.Model):
                 )
             if breach.notify_pcpd and not breach.pcpd_notified_date:
                 raise UserError(_("Record when the PCPD was notified."))
-        self.write({"state": "closed"})
+        self._set_state("closed")

@@ -82,7 +82,7 @@ class CrmPrivacyConsent(models.Model):
         help="Data used for direct marketing before 1 April 2013 (s.35D): no new "
         "consent was needed for the same class of marketing subjects.",
     )
-    blacklist_synced = fields.Boolean(readonly=True, copy=False)
+    blacklist_synced = fields.Boolean(readonly=True, copy=False, crm_system=True)
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company, index=True)
 
     @api.model
@@ -126,8 +126,9 @@ class CrmPrivacyConsent(models.Model):
             # Users may only record consents of customers they may see.
             partners.check_access("read")
             for vals in vals_list:
+                # the recorder is the user; blacklist_synced is system-set
+                # (crm_system: refused from clients)
                 vals["user_id"] = self.env.user.id
-                vals.pop("blacklist_synced", None)
         records = super().create(vals_list)
         records._crm_sync_blacklists()
         return records

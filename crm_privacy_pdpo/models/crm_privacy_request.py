@@ -6,6 +6,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..lib import spreadsheet_safety
 from . import pdpo_rules
 
 _logger = logging.getLogger(__name__)
@@ -25,6 +26,20 @@ REFUSAL_REASONS = [
     ("s24_3", "s.24(3): other ground for refusing a correction"),
 ]
 CLOSED_STATES = ("complied", "partly_complied", "refused")
+
+
+def _write_cell(sheet, row, col, value, cell_format=None):
+    """One typed cell: numbers as numbers, text always as text (never a
+    formula, and formula-looking text neutralised: a customer named
+    ``=HYPERLINK(...)`` stays a name)."""
+    if value is None:
+        sheet.write_blank(row, col, None, cell_format)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value, cell_format)
+    else:
+        sheet.write_string(row, col, spreadsheet_safety.safe_text(str(value)), cell_format)
 
 
 class CrmPrivacyRequest(models.Model):
@@ -61,6 +76,7 @@ class CrmPrivacyRequest(models.Model):
         string="Statutory Due Date",
         compute="_compute_due_date",
         store=True,
+        crm_system=True,
         help="Received date + 40 days (s.19(1), s.23(1)).",
     )
     is_overdue = fields.Boolean(compute="_compute_is_overdue", search="_search_is_overdue")
@@ -75,8 +91,10 @@ class CrmPrivacyRequest(models.Model):
         ],
         default="received",
         required=True,
+        readonly=True,
         tracking=True,
         copy=False,
+        crm_system=True,
     )
     user_id = fields.Many2one(
         "res.users", string="Responsible", default=lambda self: self.env.user, tracking=True
@@ -93,16 +111,18 @@ class CrmPrivacyRequest(models.Model):
         ],
         tracking=True,
     )
-    verified_by_id = fields.Many2one("res.users", string="Identity Verified By", readonly=True)
-    verified_date = fields.Datetime(readonly=True)
+    verified_by_id = fields.Many2one(
+        "res.users", string="Identity Verified By", readonly=True, crm_system=True
+    )
+    verified_date = fields.Datetime(readonly=True, crm_system=True)
     # Fee (s.28): direct costs only, capped; corrections are free
     pages = fields.Integer(string="Pages Copied")
     media_count = fields.Integer(string="Storage Media")
-    fee = fields.Float(compute="_compute_fee", store=True, digits=(16, 2))
+    fee = fields.Float(compute="_compute_fee", store=True, digits=(16, 2), crm_system=True)
     fee_paid = fields.Boolean()
     # Snapshot as at receipt
-    snapshot_json = fields.Text(readonly=True, copy=False)
-    snapshot_date = fields.Datetime(readonly=True, copy=False)
+    snapshot_json = fields.Text(readonly=True, copy=False, crm_system=True)
+    snapshot_date = fields.Datetime(readonly=True, copy=False, crm_system=True)
     snapshot_attachment_ids = fields.Many2many(
         "ir.attachment",
         "crm_privacy_request_attachment_rel",
@@ -111,6 +131,7 @@ class CrmPrivacyRequest(models.Model):
         string="Snapshot Files",
         readonly=True,
         copy=False,
+        crm_system=True,
     )
     redaction_notes = fields.Text(
         help="Data of other individuals removed from the copy (s.20(1)(b))."
@@ -123,10 +144,12 @@ class CrmPrivacyRequest(models.Model):
         string="Disclosures in the Last 12 Months",
     )
     # Outcome
-    response_date = fields.Date(readonly=True, copy=False)
+    response_date = fields.Date(readonly=True, copy=False, crm_system=True)
     refusal_reason = fields.Selection(REFUSAL_REASONS, tracking=True)
     refusal_details = fields.Text()
-    refusal_log_id = fields.Many2one("crm.privacy.refusal.log", readonly=True, copy=False)
+    refusal_log_id = fields.Many2one(
+        "crm.privacy.refusal.log", readonly=True, copy=False, crm_system=True
+    )
 
     @api.depends("received_date")
     def _compute_due_date(self):
@@ -239,14 +262,16 @@ class CrmPrivacyRequest(models.Model):
 
     def action_start_verification(self):
         self._check_open()
-        self.write({"state": "verifying"})
+        self.check_access("write")
+        self._crm_system_write().write({"state": "verifying"})
 
     def action_verify_identity(self):
         self._check_open()
         for request in self:
             if not request.verification_method:
                 raise UserError(_("Choose how the requester's identity was verified."))
-        self.write(
+        self.check_access("write")
+        self._crm_system_write().write(
             {
                 "state": "in_progress",
                 "verified_by_id": self.env.user.id,
@@ -273,7 +298,10 @@ class CrmPrivacyRequest(models.Model):
                 lambda c: not c.applied
             ):
                 raise UserError(_("Apply the corrections before closing the request."))
-        self.write({"state": "complied", "response_date": fields.Date.context_today(self)})
+        self.check_access("write")
+        self._crm_system_write().write(
+            {"state": "complied", "response_date": fields.Date.context_today(self)}
+        )
         self.activity_unlink(["mail.mail_activity_data_todo"])
 
     def action_partly_complied(self):
@@ -282,8 +310,11 @@ class CrmPrivacyRequest(models.Model):
         for request in self:
             if not request.refusal_reason:
                 raise UserError(_("Give the statutory reason for the part not complied with."))
+        self.check_access("write")
         self._log_refusal()
-        self.write({"state": "partly_complied", "response_date": fields.Date.context_today(self)})
+        self._crm_system_write().write(
+            {"state": "partly_complied", "response_date": fields.Date.context_today(self)}
+        )
         self.activity_unlink(["mail.mail_activity_data_todo"])
 
     def action_refuse(self):
@@ -293,8 +324,11 @@ class CrmPrivacyRequest(models.Model):
                 raise UserError(
                     _("A refusal needs a statutory reason (s.20 or s.24) given in writing.")
                 )
+        self.check_access("write")
         self._log_refusal()
-        self.write({"state": "refused", "response_date": fields.Date.context_today(self)})
+        self._crm_system_write().write(
+            {"state": "refused", "response_date": fields.Date.context_today(self)}
+        )
         self.activity_unlink(["mail.mail_activity_data_todo"])
 
     def _log_refusal(self):
@@ -312,7 +346,7 @@ class CrmPrivacyRequest(models.Model):
                     "user_id": self.env.user.id,
                 }
             )
-            request.refusal_log_id = log
+            request._crm_system_write().write({"refusal_log_id": log.id})
 
     # ------------------------------------------------------------------
     # Snapshot as at receipt
@@ -428,18 +462,18 @@ class CrmPrivacyRequest(models.Model):
                 (_("Redaction notes"), self.redaction_notes or ""),
             ]
         ):
-            summary.write(row, 0, label, bold)
-            summary.write(row, 1, value)
+            _write_cell(summary, row, 0, label, bold)
+            _write_cell(summary, row, 1, value)
         for model_name, content in data.items():
             if model_name.startswith("_"):
                 continue
             sheet = workbook.add_worksheet(model_name[:31])
             columns = ["id", *content["fields"]]
             for col, fname in enumerate(columns):
-                sheet.write(0, col, fname, bold)
+                _write_cell(sheet, 0, col, fname, bold)
             for row, record in enumerate(content["records"], start=1):
                 for col, fname in enumerate(columns):
-                    sheet.write(row, col, record.get(fname, ""))
+                    _write_cell(sheet, row, col, record.get(fname, ""))
         workbook.close()
         return output.getvalue()
 

@@ -15,15 +15,24 @@ class CrmPrivacyRetentionRun(models.Model):
     _description = "Retention Run"
     _order = "id desc"
 
-    name = fields.Char(default=lambda self: _("Retention run"), required=True)
-    date_start = fields.Datetime(default=fields.Datetime.now, required=True)
-    date_end = fields.Datetime()
+    # every field is set by the retention job only (crm_system)
+    name = fields.Char(
+        default=lambda self: _("Retention run"), required=True, readonly=True, crm_system=True
+    )
+    date_start = fields.Datetime(
+        default=fields.Datetime.now, required=True, readonly=True, crm_system=True
+    )
+    date_end = fields.Datetime(readonly=True, crm_system=True)
     state = fields.Selection(
         [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
         default="running",
         required=True,
+        readonly=True,
+        crm_system=True,
     )
-    line_ids = fields.One2many("crm.privacy.retention.run.line", "run_id")
+    line_ids = fields.One2many(
+        "crm.privacy.retention.run.line", "run_id", readonly=True, crm_system=True
+    )
     processed_count = fields.Integer(compute="_compute_counts")
     remaining_count = fields.Integer(compute="_compute_counts")
 
@@ -46,16 +55,19 @@ class CrmPrivacyRetentionRun(models.Model):
             .sudo()
             .get_param("crm_privacy_pdpo.retention_batch_size", RETENTION_BATCH_SIZE)
         )
-        run = self.search([("state", "=", "running")], limit=1) or self.create({})
+        system = self._crm_system_write()
+        run = self.search([("state", "=", "running")], limit=1) or system.create({})
+        run = run._crm_system_write()
         done_total, remaining_total = 0, 0
         policies = self.env["crm.privacy.retention.policy"].sudo().search([])
         for policy in policies:
             line = run.line_ids.filtered(lambda ln, p=policy: ln.policy_id == p) or (
-                self.env["crm.privacy.retention.run.line"].create(
-                    {"run_id": run.id, "policy_id": policy.id}
-                )
+                self.env["crm.privacy.retention.run.line"]
+                ._crm_system_write()
+                .create({"run_id": run.id, "policy_id": policy.id})
             )
             try:
+                line = line._crm_system_write()
                 records, kept = policy._get_candidates()
                 batch = records[:batch_size]
                 batch._crm_privacy_retention_apply(policy)
@@ -69,11 +81,11 @@ class CrmPrivacyRetentionRun(models.Model):
                 )
             except Exception as error:  # one bad policy must not stop the others
                 _logger.exception("Retention policy %s failed", policy.name)
-                line.write({"error": str(error)})
+                line._crm_system_write().write({"error": str(error)})
                 remaining = 0
             done_total += line.processed
             remaining_total += remaining
         self.env["ir.cron"]._notify_progress(done=done_total, remaining=remaining_total)
         if not remaining_total:
             run.write({"state": "done", "date_end": fields.Datetime.now()})
-        return run
+        return run.with_env(self.env)

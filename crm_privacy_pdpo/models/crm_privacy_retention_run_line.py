@@ -5,9 +5,18 @@ class CrmPrivacyRetentionRunLine(models.Model):
     _name = "crm.privacy.retention.run.line"
     _description = "Retention Run per Policy"
 
-    run_id = fields.Many2one("crm.privacy.retention.run", required=True, ondelete="cascade")
-    policy_id = fields.Many2one("crm.privacy.retention.policy", ondelete="set null")
-    processed = fields.Integer()
-    remaining = fields.Integer()
-    held = fields.Integer(string="Kept (legal hold)")
-    error = fields.Text()
+    # set by the retention job only (crm_system)
+    run_id = fields.Many2one(
+        "crm.privacy.retention.run",
+        required=True,
+        ondelete="cascade",
+        readonly=True,
+        crm_system=True,
+    )
+    policy_id = fields.Many2one(
+        "crm.privacy.retention.policy", ondelete="set null", readonly=True, crm_system=True
+    )
+    processed = fields.Integer(readonly=True, crm_system=True)
+    remaining = fields.Integer(readonly=True, crm_system=True)
+    held = fields.Integer(string="Kept (legal hold)", readonly=True, crm_system=True)
+    error = fields.Text(readonly=True, crm_system=True)

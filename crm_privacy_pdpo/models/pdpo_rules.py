@@ -62,14 +62,26 @@ def is_valid_hkid(value):
 
 
 def mask_hkid(value):
-    """Mask an HKID for display: 'A123456(3)' -> 'A123***(3)'."""
+    """Mask an HKID for display: 'A123456(3)' -> 'A******(*)'.
+
+    Only the prefix letter(s) stay visible: every digit and the check digit
+    are masked. A partial HKID number is still personal data that can
+    identify its holder (the PCPD found the collection of partial HKID
+    numbers for the MoneyBack programme excessive), and the check digit
+    together with a few digits narrows the number down; the prefix letter
+    only tells the document's series, which staff need to know which
+    identifier is on file.
+    """
     if not value:
         return ""
-    match = HKID_RE.match(re.sub(r"\s+", "", str(value)).upper())
+    compact = re.sub(r"\s+", "", str(value)).upper()
+    match = HKID_RE.match(compact)
     if not match:
-        return mask_identifier(value)
-    letters, digits, check = match.groups()
-    return f"{letters}{digits[:3]}***({check})"
+        # not a well-formed HKID: its leading letters at most
+        letters = re.match(r"[A-Z]{0,2}", compact).group()
+        return letters + "*" * max(len(compact) - len(letters), 1)
+    letters, digits, _check = match.groups()
+    return f"{letters}{'*' * len(digits)}(*)"
 
 
 def mask_identifier(value, visible=3):

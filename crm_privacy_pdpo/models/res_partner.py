@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -80,23 +82,24 @@ class ResPartner(models.Model):
         for partner in self:
             rows = status.get(partner.id, [])
             if not rows:
-                partner.crm_consent_summary = _(
-                    "<p>No direct-marketing consent recorded: silence is not consent.</p>"
+                partner.crm_consent_summary = Markup("<p>%s</p>") % _(
+                    "No direct-marketing consent recorded: silence is not consent."
                 )
                 continue
-            lines = "".join(
-                "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>"
+            # every value (a purpose's name is typed by users) is escaped by
+            # Markup's % operator: the summary is HTML the suite builds itself
+            lines = Markup("").join(
+                Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>")
                 % tuple(
                     labels.get(value, value or _("All"))
                     for value in (row["purpose"], row["channel"], row["use"], row["kind"])
                 )
                 for row in rows
             )
-            partner.crm_consent_summary = (
+            partner.crm_consent_summary = Markup(
                 "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
                 "<th>%s</th></tr></thead><tbody>%s</tbody></table>"
-                % (_("Purpose"), _("Channel"), _("Use"), _("Status"), lines)
-            )
+            ) % (_("Purpose"), _("Channel"), _("Use"), _("Status"), lines)
 
     def _compute_crm_privacy_restricted(self):
         held = self._crm_privacy_held_ids()

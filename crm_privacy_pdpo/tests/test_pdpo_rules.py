@@ -37,7 +37,13 @@ class TestHkid(unittest.TestCase):
             pdpo_rules.hkid_check_digit("A", "12345")
 
     def test_masking(self):
-        self.assertEqual(pdpo_rules.mask_hkid("A123456(3)"), "A123***(3)")
+        # only the prefix letter(s): no digit, no check digit (issue 14)
+        self.assertEqual(pdpo_rules.mask_hkid("A123456(3)"), "A******(*)")
+        self.assertEqual(pdpo_rules.mask_hkid(" ab987654 (1) "), "AB******(*)")
+        for value in ("A123456(3)", "Z683365(5)", "A1234563"):
+            masked = pdpo_rules.mask_hkid(value)
+            self.assertFalse(any(c.isdigit() for c in masked), masked)
+        self.assertEqual(pdpo_rules.mask_hkid("12345"), "*****")
         self.assertEqual(pdpo_rules.mask_hkid(False), "")
         self.assertEqual(pdpo_rules.mask_identifier("K12345678"), "K12******")
         self.assertEqual(pdpo_rules.mask_identifier("AB"), "**")

@@ -24,6 +24,15 @@ import sys
 
 import xlsxwriter
 
+if __name__ == "__main__":
+    # the XLSX writer process: its cells arrive prepared (prepare_row)
+    safe_text = None
+else:
+    from odoo.addons.crm_privacy_pdpo.lib.spreadsheet_safety import (
+        FORMULA_PREFIXES,
+        safe_text,
+    )
+
 _logger = logging.getLogger(__name__)
 
 XLSX_MAX_ROWS = 1_048_576 - 1  # one row of the sheet holds the header
@@ -43,6 +52,8 @@ def _cell(value):
         return ""
     if isinstance(value, datetime.date | datetime.datetime):
         return value.isoformat()
+    if isinstance(value, str):
+        return safe_text(value)  # no formula in a file the suite writes
     return value
 
 
@@ -56,7 +67,7 @@ class CsvSink:
     def __init__(self, path, columns):
         self.handle = open(path, "w", newline="", encoding="utf-8-sig")  # noqa: SIM115
         self.writer = csv.writer(self.handle)
-        self.writer.writerow([label for _code, label, _kind in columns])
+        self.writer.writerow([safe_text(str(label)) for _code, label, _kind in columns])
 
     def add_row(self, row):
         self.writer.writerow([_cell(v) for v in row])
@@ -144,7 +155,10 @@ def prepare_row(row, kinds):
     out = []
     for value, kind in zip(row, kinds, strict=False):
         cls = value.__class__
-        if value is None or cls is str or cls is float:
+        if cls is str:
+            # formula-looking text is neutralised (spreadsheet_safety)
+            out.append(safe_text(value) if value[:1] in FORMULA_PREFIXES else value)
+        elif value is None or cls is float:
             out.append(value)
         elif kind in NUMERIC_KINDS:
             out.append(float(value))
@@ -197,9 +211,9 @@ class XlsxSink:
         self.kinds = [kind for _code, _label, kind in columns]
         header = {
             "path": path,
-            "columns": [tuple(column) for column in columns],
-            "title": title or "",
-            "meta": [(str(label), _text(value)) for label, value in meta],
+            "columns": [(code, safe_text(str(label)), kind) for code, label, kind in columns],
+            "title": safe_text(title or ""),
+            "meta": [(safe_text(str(label)), _text(value)) for label, value in meta],
         }
         self.buffer = []
         self.book = self.child = None

@@ -24,31 +24,44 @@ class CrmDqIssue(models.Model):
     # customer and rule; the partial indexes of init() serve the scan.
     rule_id = fields.Many2one("crm.dq.rule", required=True, ondelete="cascade")
     category = fields.Selection(related="rule_id.category", store=True)
-    severity = fields.Selection(SEVERITIES, required=True)
-    res_model = fields.Char(string="Model", required=True, readonly=True)
+    # what the scan found, and the state it sets, are system-set
+    # (crm_system): users change the state with the buttons only
+    severity = fields.Selection(SEVERITIES, required=True, readonly=True, crm_system=True)
+    res_model = fields.Char(string="Model", required=True, readonly=True, crm_system=True)
     res_id = fields.Many2oneReference(
-        string="Record ID", model_field="res_model", required=True, readonly=True
+        string="Record ID",
+        model_field="res_model",
+        required=True,
+        readonly=True,
+        crm_system=True,
     )
     reference = fields.Reference(
         selection="_selection_reference", string="Record", compute="_compute_reference"
     )
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", index=True, ondelete="set null", readonly=True
+        "res.partner",
+        string="Customer",
+        index=True,
+        ondelete="set null",
+        readonly=True,
+        crm_system=True,
     )
     related_partner_id = fields.Many2one(
         "res.partner",
         string="Duplicate Of",
         ondelete="set null",
         readonly=True,
+        crm_system=True,
         help="For duplicates: the older customer this one duplicates.",
     )
-    retail_branch_id = fields.Many2one(readonly=True)
-    state = fields.Selection(STATES, required=True, default="open")
-    detail = fields.Char(readonly=True)
-    first_seen = fields.Datetime(readonly=True)
+    retail_branch_id = fields.Many2one(readonly=True, crm_system=True)
+    state = fields.Selection(STATES, required=True, default="open", readonly=True, crm_system=True)
+    detail = fields.Char(readonly=True, crm_system=True)
+    first_seen = fields.Datetime(readonly=True, crm_system=True)
     last_seen = fields.Datetime(
         string="Last Changed",
         readonly=True,
+        crm_system=True,
         help="When a scan last found this violation with different details (or first found "
         "it). Unchanged issues are not rewritten by the daily scan.",
     )
@@ -56,7 +69,7 @@ class CrmDqIssue(models.Model):
         related="rule_id.last_check_date",
         help="When the rule was last checked: an open issue still violated it then.",
     )
-    resolved_date = fields.Datetime(readonly=True)
+    resolved_date = fields.Datetime(readonly=True, crm_system=True)
 
     def init(self):
         # At most one open issue per rule and record.
@@ -110,11 +123,15 @@ class CrmDqIssue(models.Model):
     def action_ignore(self):
         """Accept the issues as they are: later scans keep them ignored while
         the record still violates the rule."""
-        self.filtered(lambda i: i.state == "open").write({"state": "ignored"})
+        issues = self.filtered(lambda i: i.state == "open")
+        issues.check_access("write")
+        issues._crm_system_write().write({"state": "ignored"})
         return True
 
     def action_reopen(self):
-        self.filtered(lambda i: i.state == "ignored").write({"state": "open"})
+        issues = self.filtered(lambda i: i.state == "ignored")
+        issues.check_access("write")
+        issues._crm_system_write().write({"state": "open"})
         return True
 
     def action_merge(self):

@@ -37,6 +37,13 @@ class CrmOnlineActivity(models.Model):
     def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(_("Online activity is a log: it cannot be changed."))
 
+    def unlink(self):
+        # append-only like the other registers: only the retention job
+        # (superuser, crm_privacy_retention) removes rows
+        if self and not (self.env.su and self.env.context.get("crm_privacy_retention")):
+            raise UserError(_("Online activity is a log: it cannot be deleted."))
+        return super().unlink()
+
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)

@@ -14,24 +14,31 @@ class CrmReportLine(models.Model):
     _order = "run_id, sequence"
     _log_access = False
 
-    run_id = fields.Many2one("crm.report.run", required=True, ondelete="cascade", index=True)
-    sequence = fields.Integer()
-    period = fields.Date()
-    customer = fields.Char()
-    dim_1 = fields.Char(string="Dimension 1")
-    dim_2 = fields.Char(string="Dimension 2")
-    dim_3 = fields.Char(string="Dimension 3")
-    dim_4 = fields.Char(string="Dimension 4")
-    dim_5 = fields.Char(string="Dimension 5")
-    dim_6 = fields.Char(string="Dimension 6")
-    m_1 = fields.Float(string="Measure 1")
-    m_2 = fields.Float(string="Measure 2")
-    m_3 = fields.Float(string="Measure 3")
-    m_4 = fields.Float(string="Measure 4")
-    m_5 = fields.Float(string="Measure 5")
-    m_6 = fields.Float(string="Measure 6")
-    m_7 = fields.Float(string="Measure 7")
-    m_8 = fields.Float(string="Measure 8")
+    run_id = fields.Many2one(
+        "crm.report.run",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        readonly=True,
+        crm_system=True,
+    )
+    sequence = fields.Integer(readonly=True, crm_system=True)
+    period = fields.Date(readonly=True, crm_system=True)
+    customer = fields.Char(readonly=True, crm_system=True)
+    dim_1 = fields.Char(string="Dimension 1", readonly=True, crm_system=True)
+    dim_2 = fields.Char(string="Dimension 2", readonly=True, crm_system=True)
+    dim_3 = fields.Char(string="Dimension 3", readonly=True, crm_system=True)
+    dim_4 = fields.Char(string="Dimension 4", readonly=True, crm_system=True)
+    dim_5 = fields.Char(string="Dimension 5", readonly=True, crm_system=True)
+    dim_6 = fields.Char(string="Dimension 6", readonly=True, crm_system=True)
+    m_1 = fields.Float(string="Measure 1", readonly=True, crm_system=True)
+    m_2 = fields.Float(string="Measure 2", readonly=True, crm_system=True)
+    m_3 = fields.Float(string="Measure 3", readonly=True, crm_system=True)
+    m_4 = fields.Float(string="Measure 4", readonly=True, crm_system=True)
+    m_5 = fields.Float(string="Measure 5", readonly=True, crm_system=True)
+    m_6 = fields.Float(string="Measure 6", readonly=True, crm_system=True)
+    m_7 = fields.Float(string="Measure 7", readonly=True, crm_system=True)
+    m_8 = fields.Float(string="Measure 8", readonly=True, crm_system=True)
 
     @api.model
     def _run_labels(self):

@@ -55,16 +55,22 @@ class CrmReportRun(models.Model):
     _description = "Report Run"
     _order = "id desc"
 
-    name = fields.Char(required=True, readonly=True)
+    name = fields.Char(required=True, readonly=True, crm_system=True)
     template_id = fields.Many2one(
-        "crm.report.template", required=True, readonly=True, ondelete="cascade", index=True
+        "crm.report.template",
+        required=True,
+        readonly=True,
+        crm_system=True,
+        ondelete="cascade",
+        index=True,
     )
-    retail_department_id = fields.Many2one(readonly=True, required=True)
+    retail_department_id = fields.Many2one(readonly=True, crm_system=True, required=True)
     user_id = fields.Many2one(
         "res.users",
         string="Requested By",
         required=True,
         readonly=True,
+        crm_system=True,
         default=lambda self: self.env.user,
     )
     state = fields.Selection(
@@ -72,30 +78,41 @@ class CrmReportRun(models.Model):
         default="queued",
         required=True,
         readonly=True,
+        crm_system=True,
         tracking=True,
     )
     mode = fields.Selection(
-        [("realtime", "Real-time"), ("precalculated", "Pre-calculated")], readonly=True
+        [("realtime", "Real-time"), ("precalculated", "Pre-calculated")],
+        readonly=True,
+        crm_system=True,
     )
-    is_snapshot = fields.Boolean(readonly=True)
-    date_from = fields.Date(readonly=True)
-    date_to = fields.Date(readonly=True)
-    branch_ids = fields.Many2many("crm.retail.branch", string="Branches", readonly=True)
-    params_json = fields.Text(string="Parameters", readonly=True)
-    columns_json = fields.Text(readonly=True)
-    totals_json = fields.Text(string="Totals", readonly=True)
-    row_count = fields.Integer(readonly=True)
-    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 3))
-    started = fields.Datetime(readonly=True)
-    finished = fields.Datetime(readonly=True)
-    error = fields.Text(readonly=True)
+    is_snapshot = fields.Boolean(readonly=True, crm_system=True)
+    date_from = fields.Date(readonly=True, crm_system=True)
+    date_to = fields.Date(readonly=True, crm_system=True)
+    branch_ids = fields.Many2many(
+        "crm.retail.branch", string="Branches", readonly=True, crm_system=True
+    )
+    params_json = fields.Text(string="Parameters", readonly=True, crm_system=True)
+    columns_json = fields.Text(readonly=True, crm_system=True)
+    totals_json = fields.Text(string="Totals", readonly=True, crm_system=True)
+    row_count = fields.Integer(readonly=True, crm_system=True)
+    duration = fields.Float(string="Duration (s)", readonly=True, crm_system=True, digits=(16, 3))
+    started = fields.Datetime(readonly=True, crm_system=True)
+    finished = fields.Datetime(readonly=True, crm_system=True)
+    error = fields.Text(readonly=True, crm_system=True)
     progress = fields.Integer(string="Rows Written", compute="_compute_progress")
-    checksum = fields.Char(string="Checksum (SHA-256)", readonly=True)
-    xlsx_attachment_id = fields.Many2one("ir.attachment", string="XLSX", readonly=True)
-    csv_attachment_id = fields.Many2one("ir.attachment", string="CSV", readonly=True)
-    pdf_attachment_id = fields.Many2one("ir.attachment", string="PDF", readonly=True)
-    line_ids = fields.One2many("crm.report.line", "run_id", readonly=True)
-    has_lines = fields.Boolean(readonly=True)
+    checksum = fields.Char(string="Checksum (SHA-256)", readonly=True, crm_system=True)
+    xlsx_attachment_id = fields.Many2one(
+        "ir.attachment", string="XLSX", readonly=True, crm_system=True
+    )
+    csv_attachment_id = fields.Many2one(
+        "ir.attachment", string="CSV", readonly=True, crm_system=True
+    )
+    pdf_attachment_id = fields.Many2one(
+        "ir.attachment", string="PDF", readonly=True, crm_system=True
+    )
+    line_ids = fields.One2many("crm.report.line", "run_id", readonly=True, crm_system=True)
+    has_lines = fields.Boolean(readonly=True, crm_system=True)
 
     def init(self):
         # progress lives outside the run row: the background job writes it from
@@ -132,11 +149,26 @@ class CrmReportRun(models.Model):
     # ------------------------------------------------------------------
     # Creation
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        # a run is the record of a compilation: only the suite's own code
+        # path (template action, query tool, API, scheduled jobs) makes one,
+        # for a template its requester may read (_create_for_template)
+        if not self._crm_is_system_write():
+            raise AccessError(
+                _("Report runs are created by running a report template, not directly.")
+            )
+        return super().create(vals_list)
+
     @api.model
     def _create_for_template(
         self, template, user=None, date_from=None, date_to=None, branches=None, is_snapshot=False
     ):
         user = user or self.env.user
+        template.ensure_one()
+        # the requester must be allowed to read the template (department
+        # rule); the run belongs to the template's department
+        template.with_user(user).check_access("read")
         default_from, default_to = template._get_date_bounds()
         date_from = date_from or default_from
         date_to = date_to or default_to
@@ -153,6 +185,7 @@ class CrmReportRun(models.Model):
         }
         return (
             self.with_user(user)
+            ._crm_system_write()
             .create(
                 {
                     "name": "%s - %s"
@@ -182,7 +215,7 @@ class CrmReportRun(models.Model):
         for run in self:
             run.check_access("write")
             if run._runs_in_background():
-                run.state = "queued"
+                run._crm_system_write().write({"state": "queued"})
                 self.env.ref("crm_retail_compile.ir_cron_crm_report_run_queue")._trigger()
                 run.message_post(body=_("Queued: you will be notified when the report is ready."))
             else:
@@ -298,10 +331,13 @@ class CrmReportRun(models.Model):
         try:
             template.check_access("read")
         except AccessError:
-            self.sudo().write({"state": "failed", "error": _("Access to the template denied.")})
+            self._crm_system_write().sudo().write(
+                {"state": "failed", "error": _("Access to the template denied.")}
+            )
             raise
         start = time.monotonic()
-        self.write({"state": "running", "started": fields.Datetime.now(), "error": False})
+        system = self._crm_system_write()
+        system.write({"state": "running", "started": fields.Datetime.now(), "error": False})
         try:
             with self.env.cr.savepoint():
                 self._execute_outputs()
@@ -309,7 +345,7 @@ class CrmReportRun(models.Model):
             # the savepoint rolled back every output of this run
             _logger.info("Report run %s failed: %s", self.id, error)
             message = error.args[0] if isinstance(error, UserError | AccessError) else str(error)
-            self.write(
+            system.write(
                 {
                     "state": "failed",
                     "error": message,
@@ -321,7 +357,7 @@ class CrmReportRun(models.Model):
                 _("The report %(name)s failed: %(error)s", name=self.name, error=message), "danger"
             )
             return False
-        self.write(
+        system.write(
             {
                 "state": "done",
                 "finished": fields.Datetime.now(),
@@ -384,9 +420,10 @@ class CrmReportRun(models.Model):
                 vals[f"{fmt}_attachment_id"] = attachment.id
                 if fmt == "xlsx" or "checksum" not in vals:
                     vals["checksum"] = report_writers.sha256_file(path)
-            self.write(vals)
+            self._crm_system_write().write(vals)
         if template.output_pdf:
-            self.pdf_attachment_id = self._render_pdf()
+            pdf = self._render_pdf()
+            self._crm_system_write().write({"pdf_attachment_id": pdf.id if pdf else False})
 
     def _check_identified_export(self, count):
         """Identified customer rows are personal data: large ones need the
@@ -578,6 +615,7 @@ class CrmReportRun(models.Model):
         self.ensure_one()
         if fmt not in ("xlsx", "csv", "pdf"):
             raise UserError(_("Unknown format %(fmt)s.", fmt=fmt))
+        self._check_output_access()
         if not self[f"{fmt}_attachment_id"]:
             raise UserError(_("This run has no %(fmt)s output.", fmt=fmt.upper()))
         return {
@@ -603,27 +641,72 @@ class CrmReportRun(models.Model):
         purpose = self.template_id.purpose or self.template_id.name
         if kind_label:
             purpose = f"{purpose} ({kind_label})"
-        return (
-            self.env["crm.privacy.export.log"]
-            .with_user(user)
-            ._log_export(
-                dataset.model,
-                [],
-                [label for _code, label, _kind in self._columns()],
-                kind="report",
-                purpose=purpose,
+        columns = [label for _code, label, _kind in self._columns()]
+        ExportLog = self.env["crm.privacy.export.log"].with_user(user)
+        if self.template_id.detail == "customer" and report_engine.sensitivity_allows(
+            "confidential", self._clearance()
+        ):
+            # identified customer rows: each download takes personal data out
+            # and is charged to the user's export budget
+            return ExportLog._charge(
+                "res.partner", self.row_count, columns, kind="report", purpose=purpose
             )
-        )
+        return ExportLog._log_export(dataset.model, [], columns, kind="report", purpose=purpose)
 
-    def _get_output(self, fmt):
-        """The attachment of ``fmt`` for a download, after the access check."""
+    def _check_output_access(self):
+        """Check again, at download time, that the current user may have this
+        run's files: the run (department rule), its template (the user's
+        department clearance), the run's department being the template's,
+        and every branch the run covers being one of the user's."""
         self.ensure_one()
         self.check_access("read")
-        attachment = self[f"{fmt}_attachment_id"] if fmt in ("xlsx", "csv", "pdf") else None
+        user = self.env.user
+        denied = AccessError(_("You are not allowed to download this report."))
+        template = self.template_id
+        try:
+            template.check_access("read")
+        except AccessError:
+            raise denied from None
+        # read as superuser after the checks above: the run's own values
+        run = self.sudo()
+        if run.retail_department_id != run.template_id.retail_department_id:
+            raise denied
+        all_departments = (
+            self.env.su
+            or user.has_group("crm_retail_compile.group_retail_admin")
+            or user.has_group("crm_privacy_pdpo.group_privacy_officer")
+        )
+        if not all_departments and user.retail_department_id != run.retail_department_id:
+            raise denied
+        if user.retail_branch_scoped and not self.env.su:
+            covered = run.branch_ids
+            if not covered:
+                # no branch chosen: the branches its requester could see
+                requester = run.user_id
+                covered = (
+                    requester.retail_branch_ids
+                    if requester.retail_branch_scoped
+                    else self.env["crm.retail.branch"].sudo().search([])
+                )
+            if covered - user.sudo().retail_branch_ids:
+                raise denied
+        return True
+
+    def _get_output(self, fmt):
+        """The attachment of ``fmt`` for a download, after the access checks:
+        the run's and its template's (``_check_output_access``), and the file
+        being the run's own output."""
+        self.ensure_one()
+        if fmt not in ("xlsx", "csv", "pdf"):
+            raise UserError(_("This run has no such output."))
+        self._check_output_access()
+        attachment = self.sudo()[f"{fmt}_attachment_id"]
         if not attachment:
             raise UserError(_("This run has no such output."))
+        if attachment.res_model != self._name or attachment.res_id != self.id:
+            raise AccessError(_("This file is not an output of the report run."))
         self._log_download()
-        return attachment.sudo()
+        return attachment
 
 
 class _FieldResolver:

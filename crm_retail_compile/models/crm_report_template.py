@@ -1,11 +1,15 @@
 import json
+import logging
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..lib import report_engine
+
+_logger = logging.getLogger(__name__)
 
 DATE_RANGES = [
     ("last_30_days", "Last 30 Days"),
@@ -144,7 +148,9 @@ class CrmReportTemplate(models.Model):
         help="Scheduled and pre-calculated runs are compiled with this user's access.",
     )
     run_ids = fields.One2many("crm.report.run", "template_id")
-    snapshot_run_id = fields.Many2one("crm.report.run", string="Latest Snapshot", readonly=True)
+    snapshot_run_id = fields.Many2one(
+        "crm.report.run", string="Latest Snapshot", readonly=True, crm_system=True
+    )
     headline = fields.Text(compute="_compute_headline")
 
     _sql_constraints = [
@@ -280,12 +286,18 @@ class CrmReportTemplate(models.Model):
             )
         )
         for template in due:
-            run = self.env["crm.report.run"]._create_for_template(
-                template, user=template.owner_id, is_snapshot=True
-            )
+            try:
+                run = self.env["crm.report.run"]._create_for_template(
+                    template, user=template.owner_id, is_snapshot=True
+                )
+            except AccessError:
+                _logger.warning(
+                    "Snapshot of %s not compiled: its owner may not read it.", template.code
+                )
+                continue
             run._execute()
             if run.state == "done":
-                template.snapshot_run_id = run
+                template._crm_system_write().write({"snapshot_run_id": run.id})
 
     @api.model
     def _cron_send_scheduled(self):
@@ -340,11 +352,23 @@ class CrmReportTemplate(models.Model):
             )
         if not recipients:
             return self.env["crm.report.run"]
-        run = self.env["crm.report.run"]._create_for_template(self, user=self.owner_id)
+        try:
+            run = self.env["crm.report.run"]._create_for_template(self, user=self.owner_id)
+        except AccessError:
+            self.message_post(
+                body=_(
+                    "Not sent: the owner %(user)s may not run this report.", user=self.owner_id.name
+                )
+            )
+            return self.env["crm.report.run"]
         run._execute()
         if run.state != "done":
             return run
         attachments = run._output_attachments()
+        # charged (identified rows) and logged before anything is sent: a
+        # recipient past its export budget stops the sending
+        for user in recipients:
+            run._log_download(user=user, kind_label=_("scheduled e-mail"))
         mail = (
             self.env["mail.mail"]
             .sudo()
@@ -355,12 +379,14 @@ class CrmReportTemplate(models.Model):
                         report=self.name,
                         date=fields.Date.context_today(self),
                     ),
-                    "body_html": _(
-                        "<p>The scheduled report <b>%(report)s</b> is attached "
-                        "(%(rows)s rows).</p>",
-                        report=self.name,
-                        rows=run.row_count,
-                    ),
+                    # the template's name is escaped: the body is HTML
+                    "body_html": Markup(
+                        _(
+                            "<p>The scheduled report <b>%(report)s</b> is attached "
+                            "(%(rows)s rows).</p>"
+                        )
+                    )
+                    % {"report": self.name, "rows": run.row_count},
                     "recipient_ids": [(6, 0, recipients.partner_id.ids)],
                     "attachment_ids": [(6, 0, attachments.ids)],
                     "auto_delete": False,
@@ -369,6 +395,4 @@ class CrmReportTemplate(models.Model):
                 }
             )
         )
-        for user in recipients:
-            run._log_download(user=user, kind_label=_("scheduled e-mail"))
         return mail
