@@ -4,6 +4,8 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+MAX_REVIEW_BODY = 16 * 1024
+
 
 class JewelleryPortal(CustomerPortal):
     def _jewellery_domain(self):
@@ -43,20 +45,44 @@ class JewelleryPortal(CustomerPortal):
         auth="public",
         website=True,
         methods=["GET", "POST"],
+        # the form holds a rating and a comment of at most 2,000 characters
+        # (8 kB in UTF-8): a larger body is refused (413) before it is read
+        max_content_length=MAX_REVIEW_BODY,
     )
     def jewellery_review(self, review_id, token=None, rating=None, comment=None, **kw):
-        review = request.env["crm.jewellery.review"].browse(review_id)
-        values = {"review_id": review_id, "token": token, "error": None, "done": False}
+        """The public page of a review link. An unknown review and a wrong
+        token get the same 404; after 10 failures in 10 minutes from an
+        address or on a review, the link answers 429 for a while, whatever
+        the token (no guessing)."""
+        Attempt = request.env["crm.jewellery.review.attempt"].sudo()
+        ip = request.httprequest.remote_addr or ""
+        counted_id = review_id if 0 < review_id < 2**31 else 0
+        if Attempt._is_blocked(ip, counted_id):
+            return request.make_response(
+                request.env._("Too many attempts: try again in a few minutes."),
+                headers=[("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", "600")],
+                status=429,
+            )
+        try:
+            review = request.env["crm.jewellery.review"].browse(counted_id)._check_token(token)
+        except UserError:
+            review = None
+        if not review:
+            Attempt._record_failure(ip, counted_id)
+            raise request.not_found()
+        values = {
+            "review_id": review.id,
+            "token": token,
+            "error": None,
+            "done": False,
+            "product_name": review.product_id.display_name,
+        }
         if request.httprequest.method == "POST":
             try:
                 review._submit_with_token(token, rating, comment)
                 values["done"] = True
             except UserError as exc:
                 values["error"] = str(exc)
-        else:
-            try:
-                review._check_token(token)
-            except UserError as exc:
-                values["error"] = str(exc)
-        values["product_name"] = review._public_product_name(token)
+        elif review.state == "received":
+            values["error"] = request.env._("Thank you, this review was already received.")
         return request.render("crm_jewellery_ext.portal_jewellery_review", values)

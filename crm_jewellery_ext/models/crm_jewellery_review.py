@@ -6,6 +6,8 @@ from odoo.tools import consteq
 
 REVIEW_PURPOSE = "product_review"
 LOW_RATING = 2
+MAX_TOKEN = 64  # the tokens are uuid4 strings (36 characters)
+MAX_COMMENT = 2000  # characters of a comment given through the public link
 
 
 class CrmJewelleryReview(models.Model):
@@ -39,18 +41,24 @@ class CrmJewelleryReview(models.Model):
         [("requested", "Requested"), ("received", "Received")],
         default="requested",
         required=True,
+        readonly=True,
         tracking=True,
+        crm_system=True,
     )
     rating = fields.Integer(tracking=True, aggregator="avg", help="1 (poor) to 5 (excellent).")
-    low_rating = fields.Boolean(compute="_compute_low_rating", store=True)
+    low_rating = fields.Boolean(compute="_compute_low_rating", store=True, crm_system=True)
     low_rating_count = fields.Integer(
-        compute="_compute_low_rating", store=True, aggregator="sum", string="Low Ratings"
+        compute="_compute_low_rating",
+        store=True,
+        aggregator="sum",
+        string="Low Ratings",
+        crm_system=True,
     )
     comment = fields.Text()
     request_date = fields.Date(default=fields.Date.context_today)
-    review_date = fields.Date()
+    review_date = fields.Date(readonly=True, crm_system=True)
     access_token = fields.Char(copy=False, groups="base.group_system")
-    review_count = fields.Integer(default=1, aggregator="sum", readonly=True)
+    review_count = fields.Integer(default=1, aggregator="sum", readonly=True, crm_system=True)
 
     @api.depends("rating", "state")
     def _compute_low_rating(self):
@@ -77,7 +85,8 @@ class CrmJewelleryReview(models.Model):
             raise UserError(_("A rating is a number from 1 to 5.")) from exc
         if not 1 <= rating <= 5:
             raise UserError(_("A rating goes from 1 to 5."))
-        return self.write(
+        self.check_access("write")
+        return self._crm_system_write().write(
             {
                 "rating": rating,
                 "comment": comment or False,
@@ -88,9 +97,17 @@ class CrmJewelleryReview(models.Model):
 
     def _check_token(self, token):
         """The review behind a link, after checking the link's token."""
-        self.ensure_one()
-        review = self.sudo().exists()
-        if not (token and review and review.access_token and consteq(review.access_token, token)):
+        # browse(0) is empty; ids past PostgreSQL's integer are no review
+        valid_id = len(self) == 1 and 0 < self.id < 2**31
+        review = self.sudo().exists() if valid_id else self.browse()
+        if not (
+            isinstance(token, str)
+            and 0 < len(token) <= MAX_TOKEN
+            and review
+            and review.access_token
+            # bytes: a constant-time comparison of any text, ASCII or not
+            and consteq(review.access_token.encode(), token.encode())
+        ):
             raise UserError(_("This review link is not valid."))
         return review
 
@@ -103,6 +120,8 @@ class CrmJewelleryReview(models.Model):
     def _submit_with_token(self, token, rating, comment):
         """Portal: the customer rates through the link they received."""
         review = self._check_token(token)
+        if comment and len(comment) > MAX_COMMENT:
+            raise UserError(_("A comment has at most %(count)s characters.", count=MAX_COMMENT))
         if review.state == "received":
             raise UserError(_("Thank you, this review was already received."))
         return review.action_record_rating(rating, comment)

@@ -12,11 +12,22 @@ naming the record and the reason. Batch methods take ``mode``:
 
 An ``idempotency_key`` makes a retried call return the first response
 without writing again (per user, kept 30 days).
+
+Every public method is wrapped by ``_api_method``: arguments the method does
+not take, and values that Python or PostgreSQL cannot hold, get a
+ValidationError, never a traceback. Customers and report runs looked up by
+key or id answer the same "unknown" whether they do not exist or the caller
+may not read them (no existence oracle).
 """
 
 import base64
+import functools
 import hashlib
+import inspect
 import json
+import logging
+
+import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -31,6 +42,54 @@ _CREATE_CONTEXT = {
     "mail_create_nosubscribe": True,
     "mail_notrack": True,
 }
+
+
+_logger = logging.getLogger(__name__)
+
+REF_KEYS = ("membership_number", "phone", "email")  # a customer reference
+
+
+class UnknownRecordError(ValidationError, AccessError):
+    """A record looked up by the API that does not exist or that the caller
+    may not read: one answer for both, so that a caller cannot tell them
+    apart (it is a ValidationError for a bad reference and an AccessError
+    for another branch's record, as clients of either expect)."""
+
+
+def _api_method(func):
+    """A public method of the API: arguments it does not take and values
+    Python or PostgreSQL cannot hold get a ValidationError naming the
+    method, never a traceback (the cause is logged)."""
+    signature = inspect.signature(func)
+    params = ", ".join(name for name in signature.parameters if name != "self")
+
+    @functools.wraps(func)
+    def wrapper(self, *args, **kwargs):
+        try:
+            signature.bind(self, *args, **kwargs)
+        except TypeError:
+            raise ValidationError(
+                self.env._(
+                    "%(method)s takes the arguments: %(params)s.",
+                    method=func.__name__,
+                    params=params,
+                )
+            ) from None
+        try:
+            return func(self, *args, **kwargs)
+        except ApiInputError as error:
+            raise ValidationError(str(error)) from None
+        except (ValueError, TypeError, ArithmeticError, psycopg2.DataError) as error:
+            _logger.warning("API %s: input refused", func.__name__, exc_info=True)
+            raise ValidationError(
+                self.env._(
+                    "%(method)s: a value of the input cannot be stored (%(kind)s).",
+                    method=func.__name__,
+                    kind=type(error).__name__,
+                )
+            ) from None
+
+    return wrapper
 
 
 def _rpc_safe(value):
@@ -49,6 +108,16 @@ def _rpc_safe(value):
 class CrmRetailApi(models.AbstractModel):
     _name = "crm.retail.api"
     _description = "Retail CRM Integration API"
+
+    def browse(self, ids=()):
+        """The API has no records: the methods Odoo gives every model that
+        act on records (read, copy, export_data...) get a clear refusal over
+        XML-RPC instead of a traceback."""
+        if ids:
+            raise ValidationError(
+                self.env._("The Retail CRM API has no records: call its methods, not read.")
+            )
+        return super().browse(ids)
 
     # ------------------------------------------------------------------
     # Helpers
@@ -178,28 +247,42 @@ class CrmRetailApi(models.AbstractModel):
 
     @api.model
     def _find_customers(self, keys):
-        """{(kind, value): partner_id} for existing customers, one query.
+        """{(kind, value): partner_id} for existing customers the caller may
+        read, two queries.
 
         Each key is looked up through its index: a LATERAL subquery per key,
         kept from being flattened into a join by ``OFFSET 0``. With
         ``= ANY(array)`` or a join, PostgreSQL misjudges how many customers
         match the expression indexes and scans the whole table (80 ms for
         1,000 e-mails on 50,000 customers, over a second on a million).
+
+        Customers of branches the caller cannot read are not found: an
+        upsert from a branch-limited system creates its branch's own
+        customer rather than answering "not yours" (which would tell it
+        that another branch knows that phone or e-mail).
         """
+        rows = self._find_customer_rows_by_keys(keys)
+        visible = self._readable_ids("res.partner", {partner_id for *_key, partner_id in rows})
+        found = {}
+        for kind, value, partner_id in rows:
+            if partner_id in visible:
+                found.setdefault((kind, value), partner_id)  # the oldest customer wins
+        return found
+
+    @api.model
+    def _find_customer_rows_by_keys(self, keys):
+        """[(kind, value, partner_id)] of every customer matching ``keys``
+        (whatever the caller may read), oldest first."""
         by_kind = {"membership": [], "phone": [], "email": []}
         for kind, value in keys:
             by_kind[kind].append(value)
         if not any(by_kind.values()):
-            return {}
+            return []
         self.env["res.partner"].flush_model(["membership_number", "phone", "mobile", "email"])
         # the estimates of the expression indexes are high enough for JIT to
         # compile the plan, which takes longer (1.5 s) than running it (5 ms)
         with pg_settings.local_settings(self.env.cr, jit="off"):
-            rows = self._find_customer_rows(by_kind, keys)
-        found = {}
-        for kind, value, partner_id in rows:
-            found.setdefault((kind, value), partner_id)  # the oldest customer wins
-        return found
+            return self._find_customer_rows(by_kind, keys)
 
     @api.model
     def _find_customer_rows(self, by_kind, keys):
@@ -278,30 +361,48 @@ class CrmRetailApi(models.AbstractModel):
                     _("A customer is given by its id or by membership_number, phone or email.")
                 )
             try:
-                values, _refs = api_schema.clean_customer(
-                    {k: v for k, v in ref.items() if k in ("membership_number", "phone", "email")}
-                )
+                api_schema.check_keys(ref, REF_KEYS, "customer reference")
+                values, _refs = api_schema.clean_customer(ref)
             except ApiInputError as error:
                 raise ValidationError(_("Customer reference: %(error)s", error=error)) from None
             identity_keys[position] = api_schema.identity_keys(values)
-        found = self._find_customers([k for keys in identity_keys.values() for k in keys])
+        rows = self._find_customer_rows_by_keys(
+            [k for keys in identity_keys.values() for k in keys]
+        )
+        candidates = {i for i in refs if isinstance(i, int) and not isinstance(i, bool)}
+        candidates.update(partner_id for _kind, _value, partner_id in rows)
+        visible = self._readable_ids("res.partner", candidates)
+        found = {}
+        for kind, value, partner_id in rows:
+            if partner_id in visible:
+                found.setdefault((kind, value), partner_id)  # the oldest customer wins
         ids = [
             next((found[k] for k in identity_keys[position] if k in found), None)
             if position in identity_keys
             else ref
             for position, ref in enumerate(refs)
         ]
-        existing = set(Partner.browse({i for i in ids if i}).exists().ids)
         for ref, partner_id in zip(refs, ids, strict=True):
-            if partner_id not in existing:
-                raise ValidationError(_("Unknown customer: %(ref)s", ref=str(ref)[:100]))
-        Partner.browse(ids).check_access("read")
+            if partner_id not in visible:
+                # the same answer for no such customer and another branch's
+                raise UnknownRecordError(_("Unknown customer: %(ref)s", ref=str(ref)[:100]))
         return [Partner.browse(partner_id) for partner_id in ids]
+
+    @api.model
+    def _readable_ids(self, model, ids):
+        """The ids among ``ids`` that exist and that the caller may read:
+        always one query, whether they exist or not, so that "unknown" and
+        "not yours" cannot be told apart by their timing either."""
+        Model = self.env[model].with_context(active_test=False)
+        query = Model._search([])  # the caller's access rights and record rules
+        query.add_where(SQL("%s = ANY(%s)", SQL.identifier(query.table, "id"), sorted(ids)))
+        return {row[0] for row in self.env.execute_query(query.select())}
 
     # ------------------------------------------------------------------
     # Customers
     # ------------------------------------------------------------------
     @api.model
+    @_api_method
     def customer_upsert(self, customer, idempotency_key=None):
         """Create or update one customer, found by membership number, phone
         or email. Returns {"id", "membership_number", "created"}."""
@@ -312,6 +413,7 @@ class CrmRetailApi(models.AbstractModel):
         return {k: row[k] for k in ("id", "membership_number", "created")}
 
     @api.model
+    @_api_method
     def customer_upsert_batch(self, customers, idempotency_key=None, mode="atomic"):
         """Create or update many customers (up to 5,000 per call).
 
@@ -446,12 +548,68 @@ class CrmRetailApi(models.AbstractModel):
         return to_create, to_update, claimed
 
     @api.model
+    def _default_branch_id(self, partner_branch_id=False):
+        """The branch of a record the API creates without one.
+
+        A branch-limited user never creates records without a branch (they
+        would be every branch's): it gives its default branch, else the
+        customer's branch when it is one of its own, else its only allowed
+        branch; with several and no default the call is refused. Other users
+        keep Odoo's default (none, or the customer's branch for orders).
+        """
+        user = self.env.user
+        if not user.retail_branch_scoped:
+            return False
+        if user.retail_branch_id:
+            return user.retail_branch_id.id
+        allowed = user.retail_branch_ids
+        if partner_branch_id and partner_branch_id in allowed.ids:
+            return partner_branch_id
+        if len(allowed) == 1:
+            return allowed.id
+        raise ValidationError(
+            _(
+                "Give a branch code ('branch'): you serve several branches "
+                "(%(codes)s) and have no default branch.",
+                codes=", ".join(allowed.mapped("code")),
+            )
+        )
+
+    @api.model
+    def _branch_new_customers(self, to_create, results, mode):
+        """Give the new customers without a branch the caller's default one
+        (``_default_branch_id``); returns the indexes refused (per-record
+        mode; in atomic mode a refusal rejects the batch)."""
+        missing = [values for _index, values in to_create if not values.get("retail_branch_id")]
+        if not missing:
+            return set()
+        try:
+            branch_id = self._default_branch_id()
+        except ValidationError as error:
+            if mode == "atomic":
+                raise
+            refused = {index for index, values in to_create if not values.get("retail_branch_id")}
+            for index in refused:
+                results[index] = {"index": index, "ok": False, "error": str(error)}
+            return refused
+        for values in missing:
+            if branch_id:
+                values["retail_branch_id"] = branch_id
+            else:
+                values.pop("retail_branch_id", None)  # Odoo's default
+        return set()
+
+    @api.model
     def _create_customers(self, to_create, claimed, results, mode):
         if not to_create:
             return {}
+        refused = self._branch_new_customers(to_create, results, mode)
+        items = [(index, values) for index, values in to_create if index not in refused]
+        if not items:
+            return {}
         Partner = self.env["res.partner"].with_context(**_CREATE_CONTEXT)
         create_vals = []
-        for _index, values in to_create:
+        for _index, values in items:
             vals = dict(values, is_retail_customer=True)
             vals.setdefault(
                 "name",
@@ -462,7 +620,7 @@ class CrmRetailApi(models.AbstractModel):
             )
             create_vals.append(vals)
         Partner, create_vals = self._batch_create_values(Partner, create_vals)
-        indexes = [index for index, _values in to_create]
+        indexes = [index for index, _values in items]
         if mode == "per_record":
             done, failed = self._isolate_failures(
                 list(zip(indexes, create_vals, strict=True)),
@@ -543,8 +701,15 @@ class CrmRetailApi(models.AbstractModel):
         try:
             with self.env.cr.savepoint():  # flushes on exit: errors surface here
                 return [attempt(items)], []
-        except (UserError, ValidationError) as error:
+        except (UserError, ValidationError, psycopg2.IntegrityError) as error:
             if len(items) == 1:
+                if isinstance(error, psycopg2.IntegrityError):  # a unique key, say
+                    error = ValidationError(
+                        _(
+                            "The database refused this record (%(constraint)s).",
+                            constraint=error.diag.constraint_name or error.pgcode,
+                        )
+                    )
                 return [], [(items[0], error)]
         half = len(items) // 2
         done, failed = self._isolate_failures(items[:half], attempt)
@@ -647,10 +812,12 @@ class CrmRetailApi(models.AbstractModel):
     @api.model
     def _upsert_response(self, results):
         ids = [r["id"] for r in results if r and r.get("ok")]
-        numbers = {
-            r["id"]: r["membership_number"]
-            for r in self.env["res.partner"].browse(ids).read(["membership_number"])
-        }
+        # the numbers of the customers the call just wrote: part of the write,
+        # not a read of personal data charged to the export budget (fetch
+        # checks the caller's rights like read, without the charge of read)
+        partners = self.env["res.partner"].browse(ids)
+        partners.fetch(["membership_number"])
+        numbers = {partner.id: partner.membership_number for partner in partners}
         results = [
             r or {"index": i, "ok": False, "error": "not processed"} for i, r in enumerate(results)
         ]
@@ -682,6 +849,7 @@ class CrmRetailApi(models.AbstractModel):
         )
 
     @api.model
+    @_api_method
     def customer_summary(self, customer):
         """Profile, segment, profit, consent status and open data-quality
         issues of one customer, as far as the caller may see them."""
@@ -708,6 +876,11 @@ class CrmRetailApi(models.AbstractModel):
         ]
         visible = classification._get_visible_fields("res.partner", wanted)
         profile = partner.read(visible)[0]
+        # a summary takes one customer's personal data out of the system:
+        # charged to the caller's export budget like any other path
+        self.env["crm.privacy.export.log"]._charge(
+            "res.partner", partner.ids, visible, kind="api", purpose=_("Customer summary")
+        )
         summary = {"id": partner.id, "profile": profile}
         for fname in ("rfm_segment", "dq_score"):
             if fname in partner._fields:
@@ -734,6 +907,7 @@ class CrmRetailApi(models.AbstractModel):
     # Online activity and orders
     # ------------------------------------------------------------------
     @api.model
+    @_api_method
     def online_activity_record(self, activities, idempotency_key=None):
         """Record online activity: [{"customer": ref, "kind": "visit", "date":
         ISO, "detail": str, "product": default_code}]. Atomic."""
@@ -754,7 +928,11 @@ class CrmRetailApi(models.AbstractModel):
     def _record_activities(self, activities):
         kinds = dict(self.env["crm.online.activity"]._fields["kind"].selection)
         vals_list = []
-        codes = {a.get("product") for a in activities if isinstance(a, dict)}
+        codes = {
+            a.get("product")
+            for a in activities
+            if isinstance(a, dict) and isinstance(a.get("product"), str)
+        }
         products = self._resolve_codes("product.product", codes, "default_code")
         for index, activity in enumerate(activities):
             try:
@@ -772,6 +950,7 @@ class CrmRetailApi(models.AbstractModel):
         return {"recorded": len(records), "ids": records.ids}
 
     @api.model
+    @_api_method
     def order_record(self, order, idempotency_key=None):
         """Record an order from the e-shop or POS: {"external_ref", "customer":
         ref, "branch": code, "date": ISO, "confirm": bool, "lines": [{"product":
@@ -786,70 +965,97 @@ class CrmRetailApi(models.AbstractModel):
             "order_record",
             order,
             lambda api_model: api_model._order_record(order),
-            lock_keys=[f"order:{ref}"] if isinstance(ref, str) else [],
+            # references are unique per company: calls with the same one wait
+            # for each other, whoever the caller
+            lock_keys=[f"order:{self.env.company.id}:{ref}"] if isinstance(ref, str) else [],
         )
 
     @api.model
-    def _order_record(self, order):
-        allowed = {"external_ref", "customer", "branch", "date", "confirm", "lines", "note"}
-        unknown = set(order) - allowed
-        if unknown:
-            raise ValidationError(
-                _("Unknown keys: %(keys)s", keys=", ".join(sorted(map(str, unknown))))
+    def _find_api_order(self, ref):
+        """The id of the order the API recorded with ``ref`` in the current
+        company, whoever recorded it (the references are unique per company:
+        a unique index of sale_order)."""
+        self.env["sale.order"].flush_model(["client_order_ref", "origin", "company_id"])
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id FROM sale_order WHERE client_order_ref = %s "
+                "AND origin = 'crm_retail_api' AND company_id = %s",
+                ref,
+                self.env.company.id,
             )
+        )
+        return rows[0][0] if rows else None
+
+    @api.model
+    def _order_record(self, order):
         try:
-            ref = api_schema._text(order.get("external_ref"), "external_ref", 64, required=True)
-            when = api_schema._datetime(order.get("date"), "date")
-            lines = order.get("lines")
-            if not isinstance(lines, list) or not lines or len(lines) > 500:
-                raise ApiInputError("'lines' must be a list of 1 to 500 lines")
+            cleaned = api_schema.clean_order(order)
         except ApiInputError as error:
             raise ValidationError(str(error)) from None
+        ref = cleaned["external_ref"]
         SaleOrder = self.env["sale.order"]
-        existing = SaleOrder.search(
-            [("client_order_ref", "=", ref), ("origin", "=", "crm_retail_api")], limit=1
-        )
-        if existing:
+        existing_id = self._find_api_order(ref)
+        if existing_id:
+            # a resent reference returns the first order (as for a retry),
+            # to whichever integration user sent it, if it may read it
+            if existing_id not in self._readable_ids("sale.order", [existing_id]):
+                raise ValidationError(
+                    _(
+                        "The external reference %(ref)s is already used by another order.",
+                        ref=ref,
+                    )
+                )
+            existing = SaleOrder.browse(existing_id)
             return {
                 "id": existing.id,
                 "name": existing.name,
                 "created": False,
                 "state": existing.state,
+                "amount_untaxed": existing.amount_untaxed,
             }
-        # claim the reference: a parallel call with the same one waits, then retries
-        self._claim_identities([("order", ref)])
         partner = self._customer_ref(order.get("customer"))
-        codes = {line.get("product") for line in lines if isinstance(line, dict)}
-        products = self._resolve_codes("product.product", codes, "default_code")
+        lines = cleaned["lines"]
         line_vals = []
         for index, line in enumerate(lines):
             try:
-                vals = api_schema.clean_order_line(line)
-                if line.get("product") not in products:
-                    raise ApiInputError(f"unknown product {line.get('product')!r}")
+                line_vals.append(api_schema.clean_order_line(line))
             except ApiInputError as error:
                 raise ValidationError(
                     _("Line %(index)s: %(error)s", index=index, error=error)
                 ) from None
+        products = self._resolve_codes(
+            "product.product", {line["product"] for line in lines}, "default_code"
+        )
+        for index, (line, vals) in enumerate(zip(lines, line_vals, strict=True)):
+            if line["product"] not in products:
+                raise ValidationError(
+                    _(
+                        "Line %(index)s: unknown product %(code)s",
+                        index=index,
+                        code=repr(line["product"]),
+                    )
+                )
             vals["product_id"] = products[line["product"]]
-            line_vals.append((0, 0, vals))
         vals = {
             "partner_id": partner.id,
             "client_order_ref": ref,
             "origin": "crm_retail_api",
-            "order_line": line_vals,
+            "order_line": [fields.Command.create(vals) for vals in line_vals],
         }
-        if order.get("branch"):
-            branches = self._resolve_codes("crm.retail.branch", [order["branch"]])
-            if order["branch"] not in branches:
-                raise ValidationError(_("Unknown branch code %(code)s.", code=order["branch"]))
-            vals["retail_branch_id"] = branches[order["branch"]]
-        if when:
-            vals["date_order"] = when
+        if cleaned["branch"]:
+            branches = self._resolve_codes("crm.retail.branch", [cleaned["branch"]])
+            if cleaned["branch"] not in branches:
+                raise ValidationError(_("Unknown branch code %(code)s.", code=cleaned["branch"]))
+            vals["retail_branch_id"] = branches[cleaned["branch"]]
+        else:
+            branch_id = self._default_branch_id(partner.retail_branch_id.id)
+            if branch_id:
+                vals["retail_branch_id"] = branch_id
+        if cleaned["date"]:
+            vals["date_order"] = cleaned["date"]
         sale = SaleOrder.with_context(**_CREATE_CONTEXT).create(vals)
-        if order.get("confirm"):
+        if cleaned["confirm"]:
             sale.action_confirm()
-        self._register_identities({("order", ref): partner.id})
         return {
             "id": sale.id,
             "name": sale.name,
@@ -862,6 +1068,7 @@ class CrmRetailApi(models.AbstractModel):
     # Consent
     # ------------------------------------------------------------------
     @api.model
+    @_api_method
     def consent_record(self, consents, idempotency_key=None):
         """Record consents and opt-outs: [{"customer": ref, "purpose": code,
         "channel": "email"|"sms"|..., "kind": "opt_in"|"opt_out", "source":
@@ -887,44 +1094,32 @@ class CrmRetailApi(models.AbstractModel):
         Consent = self.env["crm.privacy.consent"]
         Partner = self.env["res.partner"]
         pics = self.env["crm.privacy.pics"].search([("state", "=", "active")], limit=1)
-        allowed = {"customer", "purpose", "channel", "kind", "source", "use", "evidence"}
+        choices = {
+            key: tuple(dict(Consent._fields[key].selection))
+            for key in ("channel", "kind", "source", "use")
+        }
         vals_list = []
         purposes = {}  # code or id -> record: one lookup per purpose, not per consent
         for index, consent in enumerate(consents):
-            if not isinstance(consent, dict) or set(consent) - allowed:
+            try:
+                cleaned = api_schema.clean_consent(consent, choices)
+            except ApiInputError as error:
                 raise ValidationError(
-                    _(
-                        "Consent %(index)s: a struct with the keys %(keys)s.",
-                        index=index,
-                        keys=", ".join(sorted(allowed)),
-                    )
-                )
-            kind = consent.get("kind", "opt_in")
-            if kind not in ("opt_in", "opt_out"):
-                raise ValidationError(
-                    _("Consent %(index)s: kind is opt_in or opt_out.", index=index)
-                )
-            purpose = consent.get("purpose")
-            if not purpose:
-                purpose_rec = False
-            elif isinstance(purpose, int | str):
-                if purpose not in purposes:
-                    purposes[purpose] = Partner._crm_resolve_purpose(purpose)
-                purpose_rec = purposes[purpose]
-            else:
-                purpose_rec = Partner._crm_resolve_purpose(purpose)  # says what is wrong
-            Consent._check_channel_use(consent.get("channel"), consent.get("use", "own_use"))
+                    _("Consent %(index)s: %(error)s", index=index, error=error)
+                ) from None
+            purpose = cleaned["purpose"]
+            if purpose and purpose not in purposes:
+                purposes[purpose] = Partner._crm_resolve_purpose(purpose)
+            purpose_rec = purposes.get(purpose, False)
             vals = {
                 "purpose_id": purpose_rec.id if purpose_rec else False,
-                "channel": consent.get("channel"),
-                "kind": kind,
-                "use": consent.get("use", "own_use"),
-                "source": consent.get("source", "web"),
-                "evidence": api_schema._text(consent.get("evidence"), "evidence", 2000)
-                if isinstance(consent.get("evidence"), str | type(None))
-                else False,
+                "channel": cleaned["channel"],
+                "kind": cleaned["kind"],
+                "use": cleaned["use"],
+                "source": cleaned["source"],
+                "evidence": cleaned["evidence"],
             }
-            if kind == "opt_in":
+            if cleaned["kind"] == "opt_in":
                 if not pics:
                     raise UserError(_("No active collection notice (PICS): publish one first."))
                 vals["pics_id"] = pics.id
@@ -940,12 +1135,14 @@ class CrmRetailApi(models.AbstractModel):
             ).partner_id.ids
             missing = need_ack - set(given)
             if missing:
-                acknowledgements.create(
-                    [
-                        {"partner_id": pid, "pics_id": pics.id, "channel": "online"}
-                        for pid in missing
-                    ]
-                )
+                ack_vals = []
+                for partner in Partner.browse(sorted(missing)):  # one prefetch
+                    vals = {"partner_id": partner.id, "pics_id": pics.id, "channel": "online"}
+                    branch_id = self._default_branch_id(partner.retail_branch_id.id)
+                    if branch_id:  # a branch-limited caller: never without a branch
+                        vals["retail_branch_id"] = branch_id
+                    ack_vals.append(vals)
+                acknowledgements.create(ack_vals)
         records = Consent.create(vals_list)
         return {"recorded": len(records), "ids": records.ids}
 
@@ -953,33 +1150,33 @@ class CrmRetailApi(models.AbstractModel):
     # Reports
     # ------------------------------------------------------------------
     @api.model
+    @_api_method
     def report_run(self, template_code, date_from=None, date_to=None, branch_codes=None):
         """Compile a department report the caller may run; returns {"run_id",
         "state", "row_count"}. Customer-level reports are queued."""
         self._check_api_access()
-        if not isinstance(template_code, str):
-            raise ValidationError(_("template_code must be a string."))
-        template = self.env["crm.report.template"].search([("code", "=", template_code)], limit=1)
+        args = api_schema.clean_report_args(template_code, date_from, date_to, branch_codes)
+        template = self.env["crm.report.template"].search(
+            [("code", "=", args["template_code"])], limit=1
+        )
         if not template:
-            raise ValidationError(
+            raise UnknownRecordError(
                 _(
                     "Unknown report template %(code)s (or not for your department).",
-                    code=template_code[:64],
+                    code=args["template_code"],
                 )
             )
-        try:
-            start = api_schema._datetime(date_from, "date_from")
-            end = api_schema._datetime(date_to, "date_to")
-        except ApiInputError as error:
-            raise ValidationError(str(error)) from None
+        start, end = args["date_from"], args["date_to"]
+        codes = set(args["branch_codes"])
         branches = self.env["crm.retail.branch"]
-        if branch_codes:
-            if not isinstance(branch_codes, list):
-                raise ValidationError(_("branch_codes must be a list."))
-            branches = branches.search([("code", "in", branch_codes)])
-            if len(branches) != len(set(branch_codes)):
+        if codes:
+            branches = branches.search([("code", "in", list(codes))])
+            if len(branches) != len(codes):
                 raise ValidationError(
-                    _("Unknown branch code in %(codes)s.", codes=", ".join(map(str, branch_codes)))
+                    _(
+                        "Unknown branch code in branch_codes: %(codes)s.",
+                        codes=", ".join(sorted(codes - set(branches.mapped("code")))),
+                    )
                 )
         run = self.env["crm.report.run"]._create_for_template(
             template,
@@ -996,15 +1193,19 @@ class CrmRetailApi(models.AbstractModel):
         }
 
     @api.model
+    @_api_method
     def report_fetch(self, run_id, fmt="xlsx"):
         """The file of a finished run: {"name", "mimetype", "checksum",
         "data" (base64)}. The download is logged (PDPO export log)."""
         self._check_api_access()
         if isinstance(run_id, bool) or not isinstance(run_id, int):
             raise ValidationError(_("run_id must be an integer."))
-        run = self.env["crm.report.run"].browse(run_id).exists()
-        if not run:
-            raise ValidationError(_("Unknown report run %(id)s.", id=run_id))
+        if not isinstance(fmt, str) or fmt not in ("xlsx", "pdf", "csv"):
+            raise ValidationError(_("fmt must be one of xlsx, pdf, csv."))
+        if run_id not in self._readable_ids("crm.report.run", [run_id]):
+            # the same answer for no such run and another department's
+            raise UnknownRecordError(_("Unknown report run %(id)s.", id=run_id))
+        run = self.env["crm.report.run"].browse(run_id)
         if run.state != "done":
             raise UserError(_("The report run is %(state)s.", state=run.state))
         attachment = run._get_output(fmt)

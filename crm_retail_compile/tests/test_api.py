@@ -380,3 +380,25 @@ class TestApi(RetailCommon):
             self.env["crm.retail.api"].with_user(self.internal).customer_upsert(
                 {"email": "x@example.com"}
             )
+
+    def test_customer_summaries_are_charged_to_the_export_budget(self):
+        """A summary takes a customer's personal data out: each one is logged
+        and counted, and past the caller's budget the call is refused."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm_privacy_pdpo.export_approval_limit", "2"
+        )
+        customers = [
+            self.Api.customer_upsert({"name": f"Budget {i}", "phone": f"+852 9100 000{i}"})["id"]
+            for i in range(3)
+        ]
+        self.Api.customer_summary(customers[0])
+        self.Api.customer_summary(customers[1])
+        with self.assertRaisesRegex(UserError, "0 are left"):
+            self.Api.customer_summary(customers[2])
+        logs = self.env["crm.privacy.export.log"].search(
+            [("user_id", "=", self.integration.id), ("kind", "=", "api")]
+        )
+        self.assertEqual(sorted(logs.mapped("record_count")), [1, 1])
+        # a system with a larger daily volume gets its own budget
+        self.integration.crm_export_budget = 10
+        self.assertEqual(self.Api.customer_summary(customers[2])["id"], customers[2])
