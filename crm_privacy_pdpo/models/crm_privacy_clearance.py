@@ -18,6 +18,15 @@ class CrmPrivacyClearance(models.Model):
     ]
 
     @api.model
+    def _get_clearance_cap(self, user):
+        """Sensitivity above which ``user`` may not read classified fields
+        anywhere (not only in reports), or ``None`` for no cap.
+
+        Hook: crm_retail_compile caps department analysts at their
+        department's clearance."""
+        return False
+
+    @api.model
     def _get_clearance_for_groups(self, group_ids):
         """Highest level granted to ``group_ids``; internal users default to 'internal'."""
         internal = self.env.ref("base.group_user").id

@@ -15,6 +15,8 @@ class CrmPrivacyExportRequest(models.Model):
     _order = "id desc"
 
     name = fields.Char(compute="_compute_name")
+    # the requester is always the creator: nobody files a request in someone
+    # else's name (and then approves it)
     user_id = fields.Many2one(
         "res.users",
         string="Requested By",
@@ -22,6 +24,7 @@ class CrmPrivacyExportRequest(models.Model):
         readonly=True,
         default=lambda self: self.env.user,
         ondelete="cascade",
+        crm_system=True,
     )
     model_id = fields.Many2one(
         "ir.model", string="Exported Model", required=True, ondelete="cascade"
@@ -40,11 +43,12 @@ class CrmPrivacyExportRequest(models.Model):
         required=True,
         readonly=True,
         tracking=True,
+        crm_system=True,
     )
-    approved_by_id = fields.Many2one("res.users", readonly=True)
-    approved_date = fields.Datetime(readonly=True)
-    expiry_date = fields.Datetime(readonly=True)
-    used_date = fields.Datetime(readonly=True)
+    approved_by_id = fields.Many2one("res.users", readonly=True, crm_system=True)
+    approved_date = fields.Datetime(readonly=True, crm_system=True)
+    expiry_date = fields.Datetime(readonly=True, crm_system=True)
+    used_date = fields.Datetime(readonly=True, crm_system=True)
 
     @api.depends("res_model", "user_id")
     def _compute_name(self):
@@ -57,6 +61,16 @@ class CrmPrivacyExportRequest(models.Model):
             if req.max_records <= 0:
                 raise ValidationError(_("The number of records must be positive."))
 
+    def write(self, vals):
+        locked = {"model_id", "max_records", "purpose"} & set(vals)
+        if (
+            locked
+            and not self._crm_is_system_write()
+            and any(req.state != "requested" for req in self)
+        ):
+            raise UserError(_("A decided export request can no longer be changed."))
+        return super().write(vals)
+
     def _check_officer(self):
         if not self.env.user.has_group(OFFICER_GROUP):
             raise AccessError(_("Only a privacy officer can decide on export requests."))
@@ -66,10 +80,15 @@ class CrmPrivacyExportRequest(models.Model):
         for req in self:
             if req.state != "requested":
                 raise UserError(_("Only pending requests can be approved."))
-            if req.user_id == self.env.user:
-                raise UserError(_("A privacy officer cannot approve their own export."))
+            if self.env.user in (req.user_id | req.create_uid):
+                raise UserError(
+                    _(
+                        "A privacy officer cannot approve their own export: another privacy "
+                        "officer must approve it."
+                    )
+                )
         now = fields.Datetime.now()
-        self.sudo().write(
+        self._crm_system_write().write(
             {
                 "state": "approved",
                 "approved_by_id": self.env.uid,
@@ -77,15 +96,19 @@ class CrmPrivacyExportRequest(models.Model):
                 "expiry_date": now + relativedelta(days=7),
             }
         )
+        return True
 
     def action_reject(self):
         self._check_officer()
         if any(req.state != "requested" for req in self):
             raise UserError(_("Only pending requests can be rejected."))
-        self.sudo().write({"state": "rejected"})
+        self._crm_system_write().write({"state": "rejected"})
+        return True
 
     @api.model
     def _find_approval(self, model_name, count):
+        """The user's approved, unexpired request for ``count`` records of
+        ``model_name``, approved by someone else."""
         return self.sudo().search(
             [
                 ("user_id", "=", self.env.uid),
@@ -93,10 +116,12 @@ class CrmPrivacyExportRequest(models.Model):
                 ("state", "=", "approved"),
                 ("max_records", ">=", count),
                 ("expiry_date", ">=", fields.Datetime.now()),
+                ("approved_by_id", "!=", False),
+                ("approved_by_id", "!=", self.env.uid),
             ],
             limit=1,
             order="id",
         )
 
     def _mark_used(self):
-        self.write({"state": "used", "used_date": fields.Datetime.now()})
+        self._crm_system_write().write({"state": "used", "used_date": fields.Datetime.now()})

@@ -101,8 +101,33 @@ class CrmPrivacyFieldClassification(models.Model):
         user = user or self.env.user
         if not isinstance(user, models.BaseModel) or user._name != "res.users":
             raise UserError(self.env._("A user is required to compute a privacy clearance."))
-        return self.env["crm.privacy.clearance"]._get_clearance_for_groups(
-            user.sudo().groups_id.ids
+        Clearance = self.env["crm.privacy.clearance"]
+        clearance = Clearance._get_clearance_for_groups(user.sudo().groups_id.ids)
+        cap = Clearance._get_clearance_cap(user)
+        if cap and SENSITIVITY_RANK[cap] < SENSITIVITY_RANK[clearance]:
+            clearance = cap
+        return clearance
+
+    @api.model
+    def _get_hidden_fields(self, model_name):
+        """Classified fields of ``model_name`` that the current user may not
+        read at all (above its clearance cap, e.g. an analyst's department).
+
+        Cheap for every other case: nothing for the superuser, unclassified
+        models or users without a cap (cached registry map and group ids)."""
+        if self.env.su:
+            return frozenset()
+        classified = self._get_registry_map().get(model_name)
+        if not classified:
+            return frozenset()
+        cap = self.env["crm.privacy.clearance"]._get_clearance_cap(self.env.user)
+        if not cap:
+            return frozenset()
+        rank = SENSITIVITY_RANK[cap]
+        return frozenset(
+            fname
+            for fname, (_cat, sensitivity, _an) in classified.items()
+            if SENSITIVITY_RANK[sensitivity] > rank
         )
 
     @api.model
