@@ -1,5 +1,10 @@
+import ipaddress
+import re
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+
+MAX_LOGIN_NETWORKS = 64
 
 
 class CrmRetailBranch(models.Model):
@@ -38,6 +43,15 @@ class CrmRetailBranch(models.Model):
         help="Users allowed to work with this branch's records.",
     )
     customer_count = fields.Integer(compute="_compute_customer_count")
+    login_networks = fields.Text(
+        string="Allowed Networks",
+        groups="crm_retail_compile.group_retail_admin",
+        help="Networks (CIDR, e.g. 203.0.113.0/24 or 2001:db8::/48; one per line or "
+        "separated by commas) from which the users of this branch may log in, on the "
+        "web and over XML-RPC. A branch-scoped user whose allowed branches list "
+        "networks logs in only from an address inside the networks of one of them. "
+        "Empty: no restriction.",
+    )
 
     _sql_constraints = [
         ("code_company_uniq", "unique(code, company_id)", "The branch code must be unique."),
@@ -66,6 +80,40 @@ class CrmRetailBranch(models.Model):
         for branch in self:
             if not branch.code.strip() or len(branch.code) > 16:
                 raise ValidationError(_("A branch code must have 1 to 16 characters."))
+
+    @api.constrains("login_networks")
+    def _check_login_networks(self):
+        for branch in self:
+            branch._parse_login_networks()
+
+    def _parse_login_networks(self):
+        """The branch's allowed networks as ``ipaddress`` networks; a clear
+        ValidationError naming the entry that is not one."""
+        self.ensure_one()
+        entries = [e for e in re.split(r"[\s,;]+", self.login_networks or "") if e]
+        if len(entries) > MAX_LOGIN_NETWORKS:
+            raise ValidationError(
+                _(
+                    "Allowed Networks of branch %(branch)s: at most %(max)s networks.",
+                    branch=self.code,
+                    max=MAX_LOGIN_NETWORKS,
+                )
+            )
+        networks = []
+        for entry in entries:
+            try:
+                networks.append(ipaddress.ip_network(entry, strict=True))
+            except ValueError:
+                raise ValidationError(
+                    _(
+                        "Allowed Networks of branch %(branch)s: %(entry)r is not a network "
+                        "in CIDR notation (e.g. 203.0.113.0/24, 10.0.0.0/8 or "
+                        "2001:db8::/48; host bits must be zero).",
+                        branch=self.code,
+                        entry=entry[:64],
+                    )
+                ) from None
+        return networks
 
     def action_view_customers(self):
         self.ensure_one()

@@ -1,0 +1,21 @@
+from odoo import api, http, models
+from odoo.http import request
+
+
+class IrHttp(models.AbstractModel):
+    _inherit = "ir.http"
+
+    @classmethod
+    def _authenticate(cls, endpoint):
+        had_uid = bool(request.session.uid)
+        res = super()._authenticate(endpoint)
+        if had_uid and not request.session.uid:
+            # auth_session_timeout logs an idle session out after the route's
+            # authentication, and the request would still run as the user:
+            # authenticate it again as the logged-out visitor it now is, as
+            # Odoo does for a session whose token is no longer valid (a route
+            # for users answers SessionExpiredException)
+            request.env = api.Environment(request.env.cr, None, request.session.context)
+            auth = "none" if http.is_cors_preflight(request, endpoint) else endpoint.routing["auth"]
+            cls._authenticate_explicit(auth)
+        return res
