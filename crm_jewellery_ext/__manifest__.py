@@ -2,7 +2,7 @@
     "name": "Retail CRM: Jewellery",
     "summary": "Jewellery client file, certificates, custom orders and repairs, "
     "reminders, abnormal invoices, reviews and telephone service",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",

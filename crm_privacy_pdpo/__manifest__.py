@@ -1,7 +1,7 @@
 {
     "name": "Retail CRM: Hong Kong Privacy (PDPO)",
     "summary": "Personal Data (Privacy) Ordinance compliance for the Retail CRM suite",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",

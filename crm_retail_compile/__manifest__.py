@@ -2,7 +2,7 @@
     "name": "Retail CRM: Compile",
     "summary": "Branches, departments, retail customer profiles, sales-cycle records "
     "and department reports for Hong Kong retailers",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",
@@ -13,10 +13,14 @@
         "sale_crm",
         "sale_margin",
         "sale_stock",
+        "auth_totp_enforce",
+        "auth_session_timeout",
+        "password_security",
     ],
     "data": [
         "security/crm_retail_compile_security.xml",
         "security/ir.model.access.csv",
+        "data/crm_login_security_data.xml",
         "data/crm_hk_district_data.xml",
         "data/crm_retail_compile_data.xml",
         "data/crm_sales_event_data.xml",

@@ -9,6 +9,7 @@ from . import crm_jewellery_certificate
 from . import crm_jewellery_custom_order
 from . import repair_order
 from . import crm_jewellery_review
+from . import crm_jewellery_review_attempt
 from . import crm_jewellery_call
 from . import crm_jewellery_abnormal_rule
 from . import crm_jewellery_abnormal_case
@@ -18,4 +19,5 @@ from . import crm_jewellery_status_lookup
 from . import crm_jewellery_status_lookup_line
 from . import account_move
 from . import stock_picking
+from . import stock_move
 from . import crm_report_template

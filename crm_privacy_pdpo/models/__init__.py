@@ -26,3 +26,4 @@ from . import mail_blacklist
 from . import phone_blacklist
 from . import ir_actions_report
 from . import db_backup
+from . import res_users

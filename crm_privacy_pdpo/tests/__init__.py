@@ -5,4 +5,7 @@ from . import test_mailing
 from . import test_request
 from . import test_retention
 from . import test_export
+from . import test_export_budget
 from . import test_breach
+from . import test_spreadsheet_safety
+from . import test_system_fields

@@ -1,4 +1,5 @@
 from . import crm_branch_mixin
+from . import base
 from . import crm_department_mixin
 from . import crm_retail_branch
 from . import crm_retail_department
@@ -6,6 +7,8 @@ from . import crm_hk_district
 from . import crm_membership_tier
 from . import crm_retail_interest
 from . import res_users
+from . import ir_http
+from . import crm_privacy_clearance
 from . import res_partner
 from . import crm_lead
 from . import sale_order
@@ -13,6 +16,9 @@ from . import sale_order_line
 from . import stock_picking
 from . import account_move
 from . import account_move_line
+from . import stock_move
+from . import stock_move_line
+from . import sale_report
 from . import crm_sales_event
 from . import crm_customer_profit
 from . import crm_dq_rule
