@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 
 import pytest
 from access_matrix_lib import OTHER_OPS, OWN_OPS, Matrix
+from access_matrix_seed import seed_branch_trade
 
 MARKS = {"ok": "", "LEAK": "!", "DENIED": "x", "nosample": "-", "n/a": "~"}
 PROBLEMS = ("LEAK", "DENIED", "LOGIN FAILED")
@@ -23,7 +24,10 @@ def matrix(odoo_server):
     admin = odoo_server.client("admin", "admin")
     result = Matrix(odoo_server, admin)
     started = time.monotonic()
+    # invoices, deliveries, moves and payments in every branch to sample
+    seed_notes = seed_branch_trade(admin, result.tag)
     result.discover()
+    result.notes.extend(seed_notes)
     try:
         result.run()
     finally:
@@ -47,7 +51,7 @@ def table(rows):
     return "\n".join(lines)
 
 
-def test_access_matrix(matrix):
+def test_access_matrix(matrix, capsys):
     if not matrix.roles:
         pytest.skip("no branch-scoped demo user: database installed without demo data")
     assert matrix.models, "no branch rule found"
@@ -71,12 +75,16 @@ def test_access_matrix(matrix):
     print("\n".join(line for _o, line in findings))
     counts = Counter(r[5] for r in matrix.rows)
     tested = sum(n for k, n in counts.items() if k not in ("nosample", "n/a", "LOGIN FAILED"))
-    print(
+    summary = (
         f"access matrix: {tested} cells tested, {counts['LEAK']} leaks, "
         f"{counts['DENIED']} wrongly denied, {counts['nosample']} without sample "
         f"({counts['n/a']} not applicable, {counts['noaccess']} without access right, "
         f"{counts['hidden']} hidden by another rule, {counts['error']} errors) "
+        f"over {len(matrix.models)} models and {len(matrix.roles)} roles "
         f"in {matrix.seconds:.0f} s"
     )
+    print(summary)
+    with capsys.disabled():  # the summary shows in every run's output
+        print(f"\n{summary}")
     problems = [line for outcome, line in findings if outcome in PROBLEMS]
     assert not problems, "\n".join(problems)

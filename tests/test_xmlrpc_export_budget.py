@@ -52,7 +52,7 @@ def world(odoo_server, admin):
             {
                 "name": f"Budget {tag} {i:04d}",
                 "email": f"budget.{tag.lower()}.{i}@example.com",
-                "phone": f"+852 9{i:07d}",
+                "phone": f"+852 91{i:06d}",
                 "street": f"{i} Nathan Road",
                 "is_retail_customer": True,
                 "retail_branch_id": branches[i % 2],

@@ -313,6 +313,7 @@ class ResPartner(models.Model):
                 """
             SELECT partner_id FROM crm_lead
              WHERE partner_id = ANY(%(ids)s) AND write_date >= %(cutoff)s
+               AND crm_anonymised IS NOT TRUE  -- retention's own write is no activity
              UNION
             SELECT partner_id FROM crm_privacy_consent
              WHERE partner_id = ANY(%(ids)s) AND consent_date >= %(cutoff)s
@@ -428,3 +429,43 @@ class ResPartner(models.Model):
             raise AccessError(_("Only a privacy officer can anonymise customers."))
         self._crm_privacy_anonymise()
         return True
+
+    # ------------------------------------------------------------------
+    # Display names never carry a field the user may not read: Odoo's
+    # show_email / show_address / show_vat contexts append them to the name.
+    # ------------------------------------------------------------------
+    _CRM_DISPLAY_CONTEXT_FIELDS = {
+        "show_email": {"email"},
+        "show_address": {"street", "street2", "zip", "city", "state_id", "country_id"},
+        "show_vat": {"vat"},
+    }
+
+    # Odoo's keys, and the user: what a display name may show depends on who reads it
+    @api.depends_context(
+        "show_address",
+        "partner_show_db_id",
+        "address_inline",
+        "show_email",
+        "show_vat",
+        "lang",
+        "uid",
+    )
+    def _compute_display_name(self):
+        hidden = set()
+        if any(self.env.context.get(k) for k in self._CRM_DISPLAY_CONTEXT_FIELDS):
+            # the real user's cap, also when Odoo reads a many2one's name in sudo
+            Classification = self.env["crm.privacy.field.classification"].sudo(False)
+            hidden = Classification._get_hidden_fields(self._name)
+        drop = {
+            key: False
+            for key, names in self._CRM_DISPLAY_CONTEXT_FIELDS.items()
+            if self.env.context.get(key) and names & hidden
+        }
+        if not drop:
+            return super()._compute_display_name()
+        # the names without the hidden parts; computed here, as the records
+        # being computed cannot be read back through the field
+        plain = self.with_context(**drop)
+        super(ResPartner, plain)._compute_display_name()
+        for partner, other in zip(self, plain, strict=True):
+            partner.display_name = other.display_name

@@ -97,3 +97,22 @@ class TestDepartmentClearance(RetailCommon):
         for user in (self.retail_admin, self.privacy_officer, self.staff_a):
             [vals] = self.cust_a.with_user(user).read(["email"])
             self.assertEqual(vals["email"], "a.customer@example.com", user.login)
+
+    def test_display_name_carries_no_field_above_the_clearance(self):
+        """Odoo's show_email / show_address contexts append the e-mail and
+        the address to a customer's name: not for an analyst who may not read
+        them."""
+        for analyst, shown in ((self.analyst, False), (self.analyst_fin, True)):
+            partner = self.cust_a.with_user(analyst)
+            with_email = partner.with_context(show_email=True).display_name
+            self.assertEqual("a.customer@example.com" in with_email, shown)
+            with_address = partner.with_context(show_address=True).display_name
+            self.assertEqual("Queen's Road" in with_address, shown)
+            # Odoo reads a many2one's name in sudo: still the analyst's cap
+            in_sudo = partner.sudo().with_context(show_email=True).display_name
+            self.assertEqual("a.customer@example.com" in in_sudo, shown)
+            [(_id, name)] = [
+                (r["id"], r["display_name"])
+                for r in partner.with_context(show_email=True).web_read({"display_name": {}})
+            ]
+            self.assertEqual("a.customer@example.com" in name, shown)
