@@ -1,4 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from ..lib import datasets
 
 
 class CrmReportTemplate(models.Model):
@@ -7,3 +9,7 @@ class CrmReportTemplate(models.Model):
     dataset = fields.Selection(
         selection_add=[("reviews", "Product reviews")], ondelete={"reviews": "cascade"}
     )
+
+    @api.model
+    def _get_datasets(self):
+        return {**super()._get_datasets(), **datasets.DATASETS}

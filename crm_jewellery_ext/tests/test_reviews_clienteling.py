@@ -54,9 +54,17 @@ class TestReviewsClienteling(JewelleryCommon):
         self.assertEqual(review.activity_ids.user_id, self.manager_a)
 
     def test_reviews_dataset_registered(self):
-        from odoo.addons.crm_retail_compile.lib.report_engine import DATASETS
+        from odoo.addons.crm_retail_compile.lib.report_engine import BASE_DATASETS
 
-        self.assertIn("reviews", DATASETS)
+        from ..lib.datasets import REVIEWS
+
+        # bound to this database's registry, not added to the engine's globals
+        datasets = self.env["crm.report.template"]._get_datasets()
+        self.assertIs(datasets["reviews"], REVIEWS)
+        self.assertEqual(set(datasets), set(BASE_DATASETS) | {"reviews"})
+        self.assertNotIn("reviews", BASE_DATASETS)
+        selection = self.env["crm.report.template"]._fields["dataset"].get_values(self.env)
+        self.assertEqual(set(selection), set(datasets))
         template = self.env.ref("crm_jewellery_ext.crm_report_template_service_reviews")
         self.assertEqual(template.dataset, "reviews")
 

@@ -49,6 +49,17 @@ class CrmPrivacyRetentionRun(models.Model):
         Idempotent and safe to interrupt: an interrupted run stays 'running'
         and is resumed by the next call; processed records are excluded from
         the candidates (anonymised flag or deleted).
+
+        Progress is reported to ir.cron as Odoo documents it: ``done`` is the
+        number of records this call handled (processed, or failed and
+        skipped) and ``remaining`` the candidates still waiting. Records that
+        stay candidates (legal hold, other kept reasons) never count as
+        remaining, nor do records whose processing failed in this run (the
+        line keeps their ids; the next run tries them again): the scheduler
+        stops instead of calling again for ever. Each batch runs in a
+        savepoint; a failed batch is retried record by record, each in its
+        own savepoint, so that one bad record is logged and skipped without
+        undoing the others or poisoning the transaction.
         """
         batch_size = batch_size or int(
             self.env["ir.config_parameter"]
@@ -66,26 +77,62 @@ class CrmPrivacyRetentionRun(models.Model):
                 ._crm_system_write()
                 .create({"run_id": run.id, "policy_id": policy.id})
             )
+            line = line._crm_system_write()
             try:
-                line = line._crm_system_write()
-                records, kept = policy._get_candidates()
-                batch = records[:batch_size]
-                batch._crm_privacy_retention_apply(policy)
-                remaining = len(records) - len(batch)
-                line.write(
-                    {
-                        "processed": line.processed + len(batch),
-                        "remaining": remaining,
-                        "held": len(kept),
-                    }
-                )
-            except Exception as error:  # one bad policy must not stop the others
+                with self.env.cr.savepoint():
+                    records, kept = policy._get_candidates()
+            except Exception as error:  # a bad policy must not stop the others
                 _logger.exception("Retention policy %s failed", policy.name)
-                line._crm_system_write().write({"error": str(error)})
-                remaining = 0
-            done_total += line.processed
+                line.write({"error": str(error)})
+                continue
+            # records that failed earlier in this run are not retried by it
+            failed_ids = set(line._get_failed_ids())
+            todo = records.filtered(lambda rec, f=failed_ids: rec.id not in f)
+            batch = todo[:batch_size]
+            processed, failed, errors = self._retention_apply_batch(policy, batch)
+            remaining = len(todo) - len(batch)
+            vals = {
+                "processed": line.processed + len(processed),
+                "remaining": remaining,
+                "held": len(kept),
+            }
+            if failed:
+                vals["failed_ids"] = ",".join(map(str, sorted(failed_ids | set(failed.ids))))
+                vals["error"] = "\n".join(errors)
+            line.write(vals)
+            # done: the records this call handled (a failed one is logged and
+            # skipped, so that the scheduler goes on with the others)
+            done_total += len(batch)
             remaining_total += remaining
         self.env["ir.cron"]._notify_progress(done=done_total, remaining=remaining_total)
         if not remaining_total:
             run.write({"state": "done", "date_end": fields.Datetime.now()})
         return run.with_env(self.env)
+
+    @api.model
+    def _retention_apply_batch(self, policy, batch):
+        """Apply ``policy`` to ``batch`` in a savepoint; when the batch fails,
+        apply it record by record, each in its own savepoint, and skip the
+        records that fail. Returns (processed, failed, error messages)."""
+        if not batch:
+            return batch, batch, []
+        try:
+            with self.env.cr.savepoint():
+                batch._crm_privacy_retention_apply(policy)
+            return batch, batch.browse(), []
+        except Exception:  # noqa: BLE001 - isolate the failing records below
+            # the savepoint rolled back and cleared the caches (flushing savepoint)
+            _logger.info("Retention batch of %s failed; retrying record by record", policy.name)
+        processed, failed, errors = batch.browse(), batch.browse(), []
+        for record in batch:
+            try:
+                with self.env.cr.savepoint():
+                    record._crm_privacy_retention_apply(policy)
+                processed |= record
+            except Exception as error:  # log, skip, go on
+                _logger.exception(
+                    "Retention policy %s failed on %s,%s", policy.name, record._name, record.id
+                )
+                failed |= record
+                errors.append(f"{record._name},{record.id}: {error}")
+        return processed, failed, errors

@@ -20,3 +20,9 @@ class CrmPrivacyRetentionRunLine(models.Model):
     remaining = fields.Integer(readonly=True, crm_system=True)
     held = fields.Integer(string="Kept (legal hold)", readonly=True, crm_system=True)
     error = fields.Text(readonly=True, crm_system=True)
+    # records whose processing failed in this run: skipped by its later calls
+    failed_ids = fields.Char(readonly=True, crm_system=True)
+
+    def _get_failed_ids(self):
+        self.ensure_one()
+        return [int(i) for i in (self.failed_ids or "").split(",") if i.strip().isdigit()]

@@ -3,10 +3,15 @@
 This is the thinking part of the department reports, kept apart from the ORM
 the way OCA mis_builder keeps its expression engine apart from its models:
 
-- ``DATASETS`` maps every named dimension and measure of a dataset to a field
-  path of the dataset's model, in one place. An Odoo upgrade that renames a
-  field is fixed here, and templates (data) only ever name dimensions and
-  measures.
+- ``BASE_DATASETS`` maps every named dimension and measure of a dataset to a
+  field path of the dataset's model, in one place. An Odoo upgrade that
+  renames a field is fixed here, and templates (data) only ever name
+  dimensions and measures. The datasets a database knows are not a
+  process-wide registry: ``crm.report.template._get_datasets()`` returns them
+  (this module's base datasets, extended by each installed add-on through
+  ``_inherit``) and the engine receives them as an argument, so a server with
+  several databases never shows one database the datasets of another's
+  add-ons.
 - ``compile_report`` turns a template specification into one ``SQL`` query
   over a base ``Query`` that the caller obtained from ``Model._search()`` (so
   the requesting user's record rules and the template's filters are already in
@@ -254,7 +259,9 @@ CONSENTS = Dataset(
     },
 )
 
-DATASETS = {
+# the datasets of crm_retail_compile; other add-ons add theirs through
+# crm.report.template._get_datasets() (never by changing this mapping)
+BASE_DATASETS = {
     "sales_events": SALES_EVENTS,
     "order_lines": ORDER_LINES,
     "customer_profit": SALES_PROFIT,
@@ -293,11 +300,6 @@ def rename_codes(codes, renames):
     )
 
 
-def register_dataset(code, dataset):
-    """Later modules (jewellery) add their datasets here."""
-    DATASETS[code] = dataset
-
-
 def sensitivity_allows(level, ceiling):
     """True when data of sensitivity ``level`` may appear under ``ceiling``."""
     return SENSITIVITY_ORDER.index(level or "internal") <= SENSITIVITY_ORDER.index(ceiling)
@@ -314,9 +316,14 @@ class ReportSpec:
     pseudonymise: bool = True
     precalculated: bool = False
 
-    def validate(self):
-        """Raise ReportSpecError with a clear message when the spec is wrong."""
-        dataset = DATASETS.get(self.dataset)
+    def validate(self, datasets):
+        """Raise ReportSpecError with a clear message when the spec is wrong.
+
+        :param datasets: {code: Dataset} known to the database (see
+            ``crm.report.template._get_datasets``)
+        :return: the Dataset the spec reads
+        """
+        dataset = datasets.get(self.dataset)
         if dataset is None:
             raise ReportSpecError(f"Unknown dataset {self.dataset!r}")
         if self.precalculated:
@@ -397,6 +404,7 @@ def _aggregate(agg, field_sql, alias_sql, measure_sql):
 
 def compile_report(
     spec,
+    datasets,
     query,
     field_sql,
     label_sql,
@@ -407,6 +415,8 @@ def compile_report(
 ):
     """Compile ``spec`` over ``query`` (a Query from ``Model._search``).
 
+    :param datasets: {code: Dataset} known to the database, given by the
+        caller (``crm.report.template._get_datasets()``)
     :param field_sql: callable(path) -> SQL of the field path, adding joins to
         ``query`` as needed (resolved by the ORM adapter)
     :param label_sql: callable(path) -> (SQL of the readable label, [SQL to
@@ -419,7 +429,7 @@ def compile_report(
     :param allowed_customer_columns: the customer columns the clearance allows
     :return: CompiledReport with one SQL query
     """
-    dataset = spec.validate()
+    dataset = spec.validate(datasets)
     # ``order`` holds each grouping's key alone: a many2one groups by id and
     # name but sorts by id (the name adds nothing to the order, and sorting
     # a million names with the collation costs seconds)

@@ -157,10 +157,27 @@ class CrmReportTemplate(models.Model):
         ("code_uniq", "unique(code)", "The report template code must be unique."),
     ]
 
+    @api.model
+    def _get_datasets(self):
+        """The report datasets of this database: {code: report_engine.Dataset}.
+
+        Bound to the registry, not to the Python process: each add-on adds
+        its datasets by extending this method (``_inherit``) together with
+        the ``dataset`` selection, so a database without that add-on never
+        sees them, even on a server that also serves databases with it.
+        """
+        return dict(report_engine.BASE_DATASETS)
+
+    def _get_dataset(self):
+        """The dataset of this template (None when the database lacks it)."""
+        self.ensure_one()
+        return self._get_datasets().get(self.dataset)
+
     @api.depends("dataset")
     def _compute_available_fields(self):
+        datasets = self._get_datasets()
         for template in self:
-            dataset = report_engine.DATASETS.get(template.dataset)
+            dataset = datasets.get(template.dataset)
             if not dataset:
                 template.available_fields = False
                 continue
@@ -187,9 +204,10 @@ class CrmReportTemplate(models.Model):
         "filter_domain",
     )
     def _check_spec(self):
+        datasets = self._get_datasets()
         for template in self:
             try:
-                template._get_spec().validate()
+                template._get_spec().validate(datasets)
             except report_engine.ReportSpecError as error:
                 raise ValidationError(
                     _("Report %(name)s: %(error)s", name=template.name, error=error)

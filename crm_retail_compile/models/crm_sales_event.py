@@ -37,6 +37,8 @@ EVENT_TYPES = [
 # Events whose amounts make up the customer's revenue and cost (profit); an
 # invoice counts too when no sale order was recorded for it (a direct sale).
 REVENUE_TYPES = ("order_confirmed", "order_adjusted", "order_cancelled", "refunded")
+# Steps of the pipeline: their amount is the lead's expected revenue
+LEAD_TYPES = ("lead_created", "qualified", "won", "lost", "reopened")
 RETURN_TYPES = ("returned", "refunded")
 
 
@@ -55,6 +57,33 @@ def profit_event(alias=None):
     )
 
 
+# the totals of an event, each of one kind of amount (see the fields)
+SPLIT_COLUMNS = ("booked_revenue", "booked_cost", "booked_margin", "expected_revenue")
+
+
+def split_amounts(amount, cost, is_revenue, event_type):
+    """SQL of SPLIT_COLUMNS from the event's amount, cost, profit flag and
+    type: actual figures only on profit events, expected revenue only on
+    pipeline steps."""
+    return [
+        SQL("CASE WHEN %s THEN %s ELSE 0 END", is_revenue, amount),
+        SQL("CASE WHEN %s THEN %s ELSE 0 END", is_revenue, cost),
+        SQL("CASE WHEN %s THEN %s - %s ELSE 0 END", is_revenue, amount, cost),
+        SQL("CASE WHEN %s IN %s THEN %s ELSE 0 END", event_type, LEAD_TYPES, amount),
+    ]
+
+
+def _split_amounts():
+    """SET list filling SPLIT_COLUMNS from the stored columns."""
+    values = split_amounts(
+        SQL("revenue"), SQL("cost"), SQL("COALESCE(is_revenue, FALSE)"), SQL("event_type")
+    )
+    return SQL(", ").join(
+        SQL("%s = %s", SQL.identifier(column), value)
+        for column, value in zip(SPLIT_COLUMNS, values, strict=True)
+    )
+
+
 # inserting this many rows makes the statistics of the tables stale
 BULK_ROWS = 50_000
 # key of the leads whose steps are recorded before the commit
@@ -64,6 +93,7 @@ _INSERT_COLUMNS = SQL(
     """event_type, event_date, name, partner_id, retail_branch_id, user_id, team_id,
     lead_id, order_id, move_id, picking_id, lost_reason_id, stage_id,
     membership_tier_id, revenue, cost, margin, is_revenue, currency_id, company_id,
+    booked_revenue, booked_cost, booked_margin, expected_revenue,
     create_uid, create_date, write_uid, write_date"""
 )
 
@@ -107,9 +137,36 @@ class CrmSalesEvent(models.Model):
         string="Product Categories",
         readonly=True,
     )
-    revenue = fields.Monetary(string="Untaxed Revenue", readonly=True)
-    cost = fields.Monetary(readonly=True)
-    margin = fields.Monetary(readonly=True)
+    # The amount each step carries: a lead step the lead's expected revenue,
+    # a delivery, invoice or payment the order's amount again. Summing them
+    # over steps counts a sale (or a lead) several times and mixes expected
+    # with actual revenue: no aggregate (list, pivot, graph, read_group).
+    revenue = fields.Monetary(
+        string="Step Amount",
+        readonly=True,
+        aggregator=None,
+        help="Untaxed amount carried by this step (expected revenue for a pipeline step, "
+        "the document's amount otherwise). Not additive over steps: see Revenue and "
+        "Expected Revenue.",
+    )
+    cost = fields.Monetary(string="Step Cost", readonly=True, aggregator=None)
+    margin = fields.Monetary(string="Step Margin", readonly=True, aggregator=None)
+    # The totals: each sums one kind of amount only, set by _insert_events
+    booked_revenue = fields.Monetary(
+        string="Revenue",
+        readonly=True,
+        help="Actual untaxed revenue: the step's amount when it counts for profit "
+        "(confirmed, adjusted and cancelled orders, refunds, invoices of sales without "
+        "an order), 0 otherwise. Sums to the revenue of the period.",
+    )
+    booked_cost = fields.Monetary(string="Cost", readonly=True)
+    booked_margin = fields.Monetary(string="Margin", readonly=True)
+    expected_revenue = fields.Monetary(
+        readonly=True,
+        aggregator=None,
+        help="The lead's expected revenue at this pipeline step (0 on other steps). "
+        "A lead carries it on each of its steps, so it is never summed.",
+    )
     is_revenue = fields.Boolean(
         string="Counts for Profit",
         readonly=True,
@@ -125,6 +182,17 @@ class CrmSalesEvent(models.Model):
             SQL(
                 "CREATE INDEX IF NOT EXISTS crm_sales_event_profit_idx "
                 "ON crm_sales_event (partner_id, event_date) WHERE is_revenue"
+            )
+        )
+        # events recorded before the booked and expected amounts existed
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_sales_event
+                   SET %(split)s
+                 WHERE booked_revenue IS NULL OR expected_revenue IS NULL
+                """,
+                split=_split_amounts(),
             )
         )
 
@@ -226,20 +294,28 @@ class CrmSalesEvent(models.Model):
                        src.retail_branch_id, src.user_id, src.team_id, src.lead_id,
                        src.order_id, src.move_id, src.picking_id, src.lost_reason_id,
                        src.stage_id, p.membership_tier_id,
-                       ROUND(src.revenue::numeric, 2), ROUND(src.cost::numeric, 2),
-                       ROUND(src.revenue::numeric, 2) - ROUND(src.cost::numeric, 2),
-                       src.event_type IN %(revenue_types)s
-                           OR (src.event_type = 'invoiced' AND src.order_id IS NULL),
-                       c.currency_id, src.company_id,
+                       x.amount, x.cost, x.amount - x.cost, x.is_revenue,
+                       c.currency_id, src.company_id, %(split)s,
                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM src
                   JOIN res_company c ON c.id = src.company_id
                   LEFT JOIN res_partner p ON p.id = src.partner_id
+                 CROSS JOIN LATERAL (
+                       SELECT ROUND(src.revenue::numeric, 2) AS amount,
+                              ROUND(src.cost::numeric, 2) AS cost,
+                              src.event_type IN %(revenue_types)s
+                                  OR (src.event_type = 'invoiced' AND src.order_id IS NULL)
+                                  AS is_revenue) x
                 RETURNING id, order_id IS NOT NULL OR move_id IS NOT NULL, %(profit)s
                 """,
                 source=source,
                 columns=_INSERT_COLUMNS,
                 revenue_types=REVENUE_TYPES,
+                split=SQL(", ").join(
+                    split_amounts(
+                        SQL("x.amount"), SQL("x.cost"), SQL("x.is_revenue"), SQL("src.event_type")
+                    )
+                ),
                 profit=profit_event(),
                 uid=self.env.uid,
             )

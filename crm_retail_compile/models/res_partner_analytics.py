@@ -56,21 +56,28 @@ CONSENT_CHANNELS = ("email", "sms", "phone", "whatsapp", "post")
 TIME_UNIT_DAYS = 7.0
 
 
+# SQL of the operators the segment rules may use (never taken from data)
+_SQL_OPERATORS = {op: SQL(op) for op in rfm_lib.SEGMENT_OPERATORS}
+
+
 def _segment_case(r, f, m, frequency):
-    """SQL CASE of rfm.segment() (same order of the rules)."""
-    return SQL(
-        """CASE WHEN %(r)s >= 4 AND (%(f)s + %(m)s) >= 8 THEN 'champions'
-                WHEN %(r)s >= 4 AND %(n)s = 1 THEN 'new'
-                WHEN %(r)s >= 3 AND (%(f)s + %(m)s) >= 6 THEN 'loyal'
-                WHEN %(r)s >= 3 THEN 'potential'
-                WHEN (%(f)s + %(m)s) >= 6 THEN 'at_risk'
-                WHEN %(r)s = 2 THEN 'hibernating'
-                ELSE 'lost' END""",
-        r=r,
-        f=f,
-        m=m,
-        n=frequency,
-    )
+    """SQL CASE of rfm.segment(), generated from rfm.SEGMENT_RULES (the one
+    definition of the rules, in the same order)."""
+    # term: (SQL, factor): FM = (F + M) / 2 is compared as F + M against
+    # twice the value, in integer arithmetic (exact, and as fast as before)
+    terms = {"r": (r, 1), "fm": (SQL("(%s + %s)", f, m), 2), "frequency": (frequency, 1)}
+    whens = [
+        SQL(
+            "WHEN %s THEN %s",
+            SQL(" AND ").join(
+                SQL("%s %s %s", terms[term][0], _SQL_OPERATORS[op], value * terms[term][1])
+                for term, op, value in conditions
+            ),
+            code,
+        )
+        for code, conditions in rfm_lib.SEGMENT_RULES
+    ]
+    return SQL("CASE %s ELSE %s END", SQL(" ").join(whens), rfm_lib.DEFAULT_SEGMENT)
 
 
 def _age_band_case(birth_year, year):

@@ -3,6 +3,7 @@ constructed dataset with a known answer, win-back activities and consent,
 category affinities and the campaign audience, access rights."""
 
 import datetime
+from unittest.mock import patch
 
 import numpy as np
 
@@ -371,6 +372,27 @@ class TestRfmRefresh(AnalyticsCommon):
             )
         )
         self.assertEqual([row[0] for row in rows], rfm.segment(*columns).tolist())
+
+    def test_sql_segment_case_is_generated_from_the_rules(self):
+        rules = (("vip", (("r", "=", 5), ("fm", ">", 4))), ("new", (("frequency", "<", 2),)))
+
+        def segments(values):
+            return [
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        "SELECT %s FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[]) "
+                        "WITH ORDINALITY AS v(r, f, m, n, i) ORDER BY i",
+                        _segment_case(SQL("v.r"), SQL("v.f"), SQL("v.m"), SQL("v.n")),
+                        *[list(c) for c in zip(*values, strict=True)],
+                    )
+                )
+            ]
+
+        values = [(5, 5, 4, 3), (5, 4, 4, 3), (1, 1, 1, 1), (3, 3, 3, 3)]
+        with patch.object(rfm, "SEGMENT_RULES", rules):
+            self.assertEqual(segments(values), ["vip", "lost", "new", "lost"])
+            self.assertEqual(segments(values), rfm.segment(*zip(*values, strict=True)).tolist())
 
     def test_sql_age_bands_match_the_library(self):
         years = [0, None, 2020, 2002, 2001, 1992, 1991, 1982, 1981, 1972, 1971, 1962, 1961, 1900]

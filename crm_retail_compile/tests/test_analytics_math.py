@@ -3,6 +3,7 @@ expectations, RFM scores and segments, evaluation arithmetic, affinities."""
 
 import math
 import unittest
+import unittest.mock
 
 import numpy as np
 from scipy.special import hyp2f1
@@ -272,6 +273,18 @@ class TestRfm(unittest.TestCase):
         ]
         for (r, f, m, n), expected in cases:
             self.assertEqual(rfm.segment([r], [f], [m], [n])[0], expected, (r, f, m, n))
+
+    def test_segment_rules_are_the_one_definition(self):
+        codes = [code for code, _rules in rfm.SEGMENT_RULES] + [rfm.DEFAULT_SEGMENT]
+        self.assertEqual(sorted(codes), sorted(code for code, _label in rfm.SEGMENTS))
+        for _code, conditions in rfm.SEGMENT_RULES:
+            for term, op, value in conditions:
+                self.assertIn(term, rfm.SEGMENT_TERMS)
+                self.assertIn(op, rfm.SEGMENT_OPERATORS)
+                self.assertIsInstance(value, int)
+        # segment() follows the rules it is given (no second copy of them)
+        with unittest.mock.patch.object(rfm, "SEGMENT_RULES", (("vip", (("r", "=", 5),)),)):
+            self.assertEqual(rfm.segment([5, 4], [1, 5], [1, 5], [1, 9]).tolist(), ["vip", "lost"])
 
     def test_score_customers(self):
         _r, _f, _m, codes, segments = rfm.score_customers(

@@ -28,6 +28,10 @@ at_risk        R <= 2 and FM >= 3: were good customers, not seen for long
 hibernating    R == 2 (and FM < 3): low value, not seen for a while
 lost           R == 1 (and FM < 3): lowest recency, low value
 =============  ==========================================================
+
+``SEGMENT_RULES`` is the one definition of these rules: the Python mapping
+(``segment``) and the SQL CASE of the database refresh are both generated
+from it.
 """
 
 import numpy as np
@@ -94,20 +98,49 @@ def scores_from_cuts(values, cuts):
     return 1 + sum((values > cut).astype(int) for cut in cuts)
 
 
-def segment(r, f, m, frequency):
-    """Segment code of each customer from the scores (vectorised)."""
+# The segment rules, defined once: (segment, conditions), checked in this
+# order; the first rule whose conditions all hold gives the segment, else
+# DEFAULT_SEGMENT. A condition is (term, operator, value) over the terms
+# "r" (recency score), "fm" ((F + M) / 2) and "frequency" (purchase days).
+# ``segment`` evaluates them with numpy, and the database refresh generates
+# its SQL CASE from the same list (res_partner_analytics._segment_case).
+SEGMENT_RULES = (
+    ("champions", (("r", ">=", 4), ("fm", ">=", 4))),
+    ("new", (("r", ">=", 4), ("frequency", "=", 1))),
+    ("loyal", (("r", ">=", 3), ("fm", ">=", 3))),
+    ("potential", (("r", ">=", 3),)),
+    ("at_risk", (("fm", ">=", 3),)),
+    ("hibernating", (("r", "=", 2),)),
+)
+DEFAULT_SEGMENT = "lost"
+SEGMENT_TERMS = ("r", "fm", "frequency")
+SEGMENT_OPERATORS = {
+    ">=": np.greater_equal,
+    ">": np.greater,
+    "=": np.equal,
+    "<=": np.less_equal,
+    "<": np.less,
+}
+
+
+def segment_terms(r, f, m, frequency):
+    """The terms the segment rules compare, from the scores."""
     r, f, m, frequency = (np.asarray(v) for v in (r, f, m, frequency))
-    fm = (f + m) / 2.0
+    return {"r": r, "fm": (f + m) / 2.0, "frequency": frequency}
+
+
+def segment(r, f, m, frequency):
+    """Segment code of each customer from the scores (vectorised), by
+    SEGMENT_RULES."""
+    terms = segment_terms(r, f, m, frequency)
     conditions = [
-        (r >= 4) & (fm >= 4),
-        (r >= 4) & (frequency == 1),
-        (r >= 3) & (fm >= 3),
-        r >= 3,
-        fm >= 3,
-        r == 2,
+        np.logical_and.reduce(
+            [SEGMENT_OPERATORS[op](terms[term], value) for term, op, value in rule]
+        )
+        for _code, rule in SEGMENT_RULES
     ]
-    choices = ["champions", "new", "loyal", "potential", "at_risk", "hibernating"]
-    return np.select(conditions, choices, default="lost")
+    choices = [code for code, _rule in SEGMENT_RULES]
+    return np.select(conditions, choices, default=DEFAULT_SEGMENT)
 
 
 def score_customers(recency_days, frequency, monetary):
