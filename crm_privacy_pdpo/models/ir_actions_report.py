@@ -1,8 +1,15 @@
 from odoo import _, models
 
+from ..report.ir_actions_report_pdf import inline_report_assets
+
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
+
+    def _prepare_html(self, html, report_model=False):
+        """The suite's reports render without fetching from a server."""
+        prepared = super()._prepare_html(html, report_model=report_model)
+        return inline_report_assets(self, prepared)
 
     def _render_qweb_pdf(self, report_ref, res_ids=None, data=None):
         """Log PDF downloads of reports on personal-data models."""

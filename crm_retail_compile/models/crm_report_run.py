@@ -249,7 +249,8 @@ class CrmReportRun(models.Model):
         self.ensure_one()
         template = self.template_id
         spec = template._get_spec()
-        dataset = spec.validate()
+        datasets = template._get_datasets()
+        dataset = spec.validate(datasets)
         Model = self.env[dataset.model].with_user(self.user_id)
         domain = list(dataset.base_domain)
         try:
@@ -273,6 +274,7 @@ class CrmReportRun(models.Model):
             secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
         compiled = report_engine.compile_report(
             spec,
+            datasets,
             query,
             resolver.field_sql,
             resolver.label_sql,
@@ -461,9 +463,15 @@ class CrmReportRun(models.Model):
         if not self.has_lines:
             self.message_post(body=_("No PDF: the result is too large for a printable report."))
             return False
+        # in the requester's language and time zone (a background run renders
+        # in the cron's environment)
         content, _fmt = (
             self.env["ir.actions.report"]
             .sudo()
+            .with_context(
+                lang=self.user_id.lang or self.env.lang,
+                tz=self.user_id.tz or "Asia/Hong_Kong",
+            )
             ._render_qweb_pdf("crm_retail_compile.action_report_crm_report_run", self.ids)
         )
         return (
@@ -584,8 +592,19 @@ class CrmReportRun(models.Model):
             run._report_progress(0)
             run._execute()
             done += 1
-            self.env["ir.cron"]._notify_progress(done=done, remaining=limit - done)
+        # ir.cron progress (done and remaining of this call): the scheduler
+        # calls again at once while runs are still queued, and stops when the
+        # queue is empty
+        self.env["ir.cron"]._notify_progress(done=done, remaining=self._count_queued())
         return done
+
+    @api.model
+    def _count_queued(self):
+        """Runs still waiting in the queue (whoever requested them)."""
+        self.flush_model(["state"])
+        return self.env.execute_query(
+            SQL("SELECT COUNT(*) FROM crm_report_run WHERE state = 'queued'")
+        )[0][0]
 
     # ------------------------------------------------------------------
     # Access to results
@@ -637,7 +656,7 @@ class CrmReportRun(models.Model):
         """Log a download or a sending in the privacy export log."""
         self.ensure_one()
         user = user or self.env.user
-        dataset = report_engine.DATASETS[self.template_id.dataset]
+        dataset = self.template_id._get_dataset()
         purpose = self.template_id.purpose or self.template_id.name
         if kind_label:
             purpose = f"{purpose} ({kind_label})"

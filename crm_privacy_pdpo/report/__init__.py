@@ -1,0 +1,2 @@
+from . import ir_actions_report_pdf
+from . import crm_privacy_request_pdf
