@@ -30,13 +30,16 @@ RAW_CHECKS = {
         AND COALESCE(btrim(p.phone), '') = '' AND COALESCE(btrim(p.mobile), '') = ''
         AND COALESCE(btrim(p.email), '') = ''""",
     "no_district": f"SELECT p.id FROM res_partner p WHERE {CUSTOMER} AND p.district_id IS NULL",
-    "no_consent": f"""SELECT p.id FROM res_partner p WHERE {CUSTOMER} AND NOT EXISTS
-        (SELECT 1 FROM crm_privacy_consent c WHERE c.partner_id = p.id)""",
-    "no_pics": f"""SELECT p.id FROM res_partner p WHERE {CUSTOMER}
+    # consent and notice gaps: one summary per branch (the scan's issues)
+    "no_consent": f"""SELECT p.retail_branch_id FROM res_partner p WHERE {CUSTOMER}
+        AND NOT EXISTS (SELECT 1 FROM crm_privacy_consent c WHERE c.partner_id = p.id)
+        GROUP BY p.retail_branch_id""",
+    "no_pics": f"""SELECT p.retail_branch_id FROM res_partner p WHERE {CUSTOMER}
         AND NOT EXISTS (SELECT 1 FROM crm_privacy_pics_acknowledgement a
                          WHERE a.partner_id = p.id)
         AND NOT EXISTS (SELECT 1 FROM crm_privacy_consent c
-                         WHERE c.partner_id = p.id AND c.pics_id IS NOT NULL)""",
+                         WHERE c.partner_id = p.id AND c.pics_id IS NOT NULL)
+        GROUP BY p.retail_branch_id""",
     "invalid_email": f"""SELECT p.id FROM res_partner p WHERE {CUSTOMER}
         AND COALESCE(btrim(p.email), '') <> '' AND btrim(p.email) !~ %(email_re)s""",
     "placeholder_name": f"""SELECT p.id FROM res_partner p WHERE {CUSTOMER}

@@ -7,8 +7,10 @@ refused so that the lookup cannot be used to list other branches' customers.
 
 import re
 
+from odoo.addons.crm_retail_compile.lib.data_quality import HK_LOCAL_DIGITS, phone_key
+
 MIN_REFERENCE_LENGTH = 5
-HK_PHONE_DIGITS = 8
+HK_PHONE_DIGITS = HK_LOCAL_DIGITS
 MAX_RESULTS = 10
 
 
@@ -17,11 +19,9 @@ class LookupError_(ValueError):
 
 
 def phone_digits(value):
-    """The last 8 digits of a Hong Kong phone number (country code dropped)."""
-    digits = re.sub(r"\D", "", value or "")
-    if digits.startswith("852") and len(digits) == HK_PHONE_DIGITS + 3:
-        digits = digits[3:]
-    return digits
+    """The phone key of a number (crm_retail_compile's one definition:
+    digits, Hong Kong country code dropped)."""
+    return phone_key(value)
 
 
 def classify(query):

@@ -25,7 +25,10 @@ class CrmPrivacyPics(models.Model):
         }
     )
 
-    name = fields.Char(required=True, default=lambda self: _("Collection Notice"))
+    # Translatable: the name and the sections of the notice are shown in the
+    # reader's language, and the public notice prints the English and the
+    # Chinese (zh_HK) translations side by side.
+    name = fields.Char(required=True, translate=True, default=lambda self: _("Collection Notice"))
     version = fields.Char(required=True, default="1.0")
     state = fields.Selection(
         [("draft", "Draft"), ("active", "Active"), ("superseded", "Superseded")],
@@ -38,10 +41,14 @@ class CrmPrivacyPics(models.Model):
     text_en = fields.Html(string="Statement (English)", sanitize=True)
     text_zh = fields.Html(string="Statement (Chinese)", sanitize=True)
     purposes = fields.Text(
-        string="Purposes of Collection", help="Purposes for which the data is to be used."
+        string="Purposes of Collection",
+        translate=True,
+        help="Purposes for which the data is to be used.",
     )
     transferee_classes = fields.Text(
-        string="Classes of Transferees", help="Classes of persons the data may be transferred to."
+        string="Classes of Transferees",
+        translate=True,
+        help="Classes of persons the data may be transferred to.",
     )
     marketing_purpose_ids = fields.Many2many(
         "crm.privacy.marketing.purpose",
@@ -55,6 +62,7 @@ class CrmPrivacyPics(models.Model):
     )
     rights_contact = fields.Text(
         string="Access and Correction Contact",
+        translate=True,
         help="Rights of access and correction and the contact of the responsible person.",
     )
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
@@ -81,6 +89,36 @@ class CrmPrivacyPics(models.Model):
                 )
             )
         return super().write(vals)
+
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=None):
+        # the translations of a published notice are part of it: frozen too
+        if field_name in self._CRM_FROZEN_FIELDS and any(p.state != "draft" for p in self):
+            raise UserError(
+                _(
+                    "A collection notice that was published cannot be changed: create a new "
+                    "version instead."
+                )
+            )
+        return super()._update_field_translations(
+            field_name, translations, digest=digest, source_lang=source_lang
+        )
+
+    @api.model
+    def _crm_load_translations(self, xmlid, translations):
+        """Data hook: set the translations ``{lang: {field: value}}`` of the
+        record ``xmlid``, for the languages installed (the others come from
+        the add-on's catalogues when installed)."""
+        record = self.env.ref(xmlid, raise_if_not_found=False)
+        if not record:
+            return
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        by_field = {}
+        for lang, values in translations.items():
+            if lang in installed:
+                for fname, value in values.items():
+                    by_field.setdefault(fname, {})[lang] = value
+        for fname, values in by_field.items():
+            record.update_field_translations(fname, values)
 
     def unlink(self):
         if any(pics.state != "draft" for pics in self):

@@ -238,11 +238,21 @@ class CrmPrivacyRequest(models.Model):
         return requests
 
     def _schedule_deadline_activity(self):
+        """A reminder due REMINDER_DAYS after receipt; its text gives the
+        statutory deadline and the days left then, from the same constants
+        as its date and as ``due_date``."""
+        reminder_days = pdpo_rules.REMINDER_DAYS
+        days_left = pdpo_rules.STATUTORY_DAYS - reminder_days
         for request in self:
             request.activity_schedule(
                 "mail.mail_activity_data_todo",
-                date_deadline=pdpo_rules.reminder_date(request.received_date),
-                summary=_("Reply before %(date)s (40-day deadline)", date=request.due_date),
+                date_deadline=pdpo_rules.reminder_date(request.received_date, days=reminder_days),
+                summary=_(
+                    "Reply before %(date)s: %(left)s days left of the %(days)s-day deadline",
+                    date=request.due_date,
+                    left=days_left,
+                    days=pdpo_rules.STATUTORY_DAYS,
+                ),
                 user_id=(request.user_id or self.env.user).id,
             )
 

@@ -88,13 +88,74 @@ def is_valid_phone(number):
     return _full_check(compact)
 
 
-def normalize_phone(number):
+# --- the phone key: one definition, Python and SQL ----------------------------
+#
+# Two customers have the same number when their *phone keys* are equal: the
+# digits of the number, without the Hong Kong country code when what follows
+# it is a local number of HK_LOCAL_DIGITS digits. The SQL function
+# ``crm_phone_key`` (expression indexes of the API lookups), the duplicate
+# phone rule and the jewellery status lookup all use this rule: the SQL side
+# is generated from these constants (``phone_key_sql_body``), and a test
+# compares both on a table of formats.
+
+HK_LOCAL_DIGITS = 8
+# digits written with the country code: "852" + 8 local digits
+HK_INTERNATIONAL_DIGITS = len(HK_COUNTRY_CODE) + HK_LOCAL_DIGITS
+_NON_DIGIT_RE = re.compile(r"\D")
+
+
+def phone_key(number):
     """Digits only, without the Hong Kong country code (852): the key that
     finds two customers with the same number written differently."""
-    digits = re.sub(r"\D", "", number or "")
-    if len(digits) == 11 and digits.startswith(HK_COUNTRY_CODE):
-        digits = digits[3:]
+    digits = _NON_DIGIT_RE.sub("", number or "")
+    if len(digits) == HK_INTERNATIONAL_DIGITS and digits.startswith(HK_COUNTRY_CODE):
+        digits = digits[len(HK_COUNTRY_CODE) :]
     return digits
+
+
+normalize_phone = phone_key  # historical name, used by the API schema
+
+
+def phone_key_sql_body():
+    """Body of the SQL function ``crm_phone_key(text)``, generated from the
+    constants above (the digits are extracted once, then the country code
+    dropped as :func:`phone_key` does)."""
+    return (
+        f"SELECT CASE WHEN length(d) = {HK_INTERNATIONAL_DIGITS} "
+        f"AND left(d, {len(HK_COUNTRY_CODE)}) = '{HK_COUNTRY_CODE}' "
+        f"THEN right(d, {HK_LOCAL_DIGITS}) ELSE d END "
+        "FROM (SELECT regexp_replace(coalesce($1, ''), '\\D', '', 'g') AS d) s"
+    )
+
+
+# --- entry of phone numbers (forms, imports) ----------------------------------
+
+HK_PHONE_EXAMPLE = "+852 9123 4567"
+
+
+def format_phone(number):
+    """The number as staff should store it, or None when it is invalid.
+
+    A Hong Kong number (no ``+``, or ``+852``) becomes ``+852 9123 4567``;
+    a foreign number keeps its country code, in the international format
+    (``+86 139 1234 5678``). An empty value stays empty.
+    """
+    if not number or not number.strip():
+        return number
+    if not is_valid_phone(number):
+        return None
+    compact = _SEPARATORS_RE.sub("", number.strip())
+    local = _LOCAL_8_RE.match(compact)
+    if local:
+        digits = local.group(1)
+        return f"+{HK_COUNTRY_CODE} {digits[:4]} {digits[4:]}"
+    region = None if compact.startswith("+") else HK_REGION
+    parsed = phonenumbers.parse(compact, region)
+    if parsed.country_code == int(HK_COUNTRY_CODE):
+        national = str(parsed.national_number)
+        if len(national) == HK_LOCAL_DIGITS:
+            return f"+{HK_COUNTRY_CODE} {national[:4]} {national[4:]}"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def invalid_phone_rows(rows):

@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..lib import data_quality as dq
+
 
 class CrmCustomerIdentity(models.Model):
     """Claims of customer identities (membership number, phone, email) made
@@ -26,16 +28,13 @@ class CrmCustomerIdentity(models.Model):
         # phone and email lookups of the API use these expressions; partners
         # written by SQL imports (the data generator) are found the same way
         cr = self.env.cr
+        # the phone key of lib.data_quality.phone_key, generated from its
+        # constants (a test compares both on a table of formats)
         cr.execute(
             SQL(
-                """
-                CREATE OR REPLACE FUNCTION crm_phone_key(text) RETURNS text
-                LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-                    SELECT CASE WHEN length(d) = 11 AND left(d, 3) = '852'
-                                THEN right(d, 8) ELSE d END
-                      FROM (SELECT regexp_replace(coalesce($1, ''), '\\D', '', 'g') AS d) s
-                $$
-                """
+                "CREATE OR REPLACE FUNCTION crm_phone_key(text) RETURNS text "
+                "LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %s",
+                dq.phone_key_sql_body(),
             )
         )
         cr.execute(

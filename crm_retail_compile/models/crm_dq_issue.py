@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from .crm_dq_rule import SEVERITIES
+from .crm_dq_rule import BRANCH_SUMMARY_CHECKS, FIX_FIELDS, SEVERITIES
 
 STATES = [("open", "Open"), ("resolved", "Resolved"), ("ignored", "Ignored")]
 
@@ -10,8 +10,11 @@ class CrmDqIssue(models.Model):
     """A record that violates a data-quality rule.
 
     Issues are created, refreshed and resolved in bulk by ``crm.dq.scan``
-    (set-based SQL); users only open the record, ignore the issue or merge
-    duplicates.
+    (set-based SQL). Each issue explains itself (field, what is wrong, what
+    good looks like); users correct the customer in place (``action_fix``,
+    crm.dq.fix.wizard), open the record, ignore the issue or merge
+    duplicates. Consent and notice gaps are one issue per branch, whose
+    customers ``action_view_customers`` lists.
     """
 
     _name = "crm.dq.issue"
@@ -70,6 +73,40 @@ class CrmDqIssue(models.Model):
         help="When the rule was last checked: an open issue still violated it then.",
     )
     resolved_date = fields.Datetime(readonly=True, crm_system=True)
+    explanation_field = fields.Char(string="Field", compute="_compute_explanation")
+    explanation_problem = fields.Text(string="What Is Wrong", compute="_compute_explanation")
+    explanation_good = fields.Text(string="What Good Looks Like", compute="_compute_explanation")
+    can_fix = fields.Boolean(compute="_compute_explanation")
+    is_branch_summary = fields.Boolean(compute="_compute_explanation")
+
+    @api.depends("rule_id", "detail", "related_partner_id", "retail_branch_id", "state")
+    def _compute_explanation(self):
+        for issue in self:
+            rule = issue.rule_id
+            if not rule:
+                issue.explanation_field = issue.explanation_problem = False
+                issue.explanation_good = False
+                issue.can_fix = issue.is_branch_summary = False
+                continue
+            # the duplicate's name only when the user may read it (no sudo)
+            other = issue.related_partner_id
+            other_name = (
+                other.display_name if other and other.has_access("read") else _("another customer")
+            )
+            field, problem, good = rule._explain(
+                issue.detail,
+                other_name=other_name,
+                branch_name=issue.retail_branch_id.display_name or _("no branch"),
+            )
+            issue.explanation_field = field
+            issue.explanation_problem = problem
+            issue.explanation_good = good
+            issue.is_branch_summary = rule.check in BRANCH_SUMMARY_CHECKS
+            issue.can_fix = (
+                issue.state == "open"
+                and issue.res_model == "res.partner"
+                and rule.check in FIX_FIELDS
+            )
 
     def init(self):
         # At most one open issue per rule and record.
@@ -85,7 +122,13 @@ class CrmDqIssue(models.Model):
 
     @api.model
     def _selection_reference(self):
-        models_ = ["res.partner", "sale.order", "sale.order.line", "account.move"]
+        models_ = [
+            "res.partner",
+            "sale.order",
+            "sale.order.line",
+            "account.move",
+            "crm.retail.branch",
+        ]
         return [(m, self.env[m]._description) for m in models_ if m in self.env]
 
     @api.depends("res_model", "res_id")
@@ -119,6 +162,49 @@ class CrmDqIssue(models.Model):
             "view_mode": "form",
             "target": "current",
         }
+
+    def action_fix(self):
+        """Correct the customer's field in place (crm.dq.fix.wizard)."""
+        self.ensure_one()
+        if not self.can_fix:
+            raise UserError(_("This issue cannot be corrected here: open the record."))
+        self.check_access("read")
+        wizard = self.env["crm.dq.fix.wizard"].create({"issue_id": self.id})
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Correct: %(rule)s", rule=self.rule_id.name),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_view_customers(self):
+        """The customers counted by a branch summary (consent, notice)."""
+        self.ensure_one()
+        if not self.is_branch_summary:
+            raise UserError(_("Only branch summaries list customers."))
+        self.check_access("read")
+        ids = self.rule_id._summary_customer_ids(self.retail_branch_id.id)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.rule_id.name,
+            "res_model": "res.partner",
+            "view_mode": "list,form",
+            "domain": [("id", "in", ids)],
+            "context": {"create": False},
+        }
+
+    def _resolve_if_fixed(self):
+        """Re-check the rule on the issue's record; resolve the issue when it
+        no longer violates. Return whether it was resolved."""
+        self.ensure_one()
+        if self.rule_id._violates(self.res_id):
+            return False
+        self._crm_system_write().write(
+            {"state": "resolved", "resolved_date": fields.Datetime.now()}
+        )
+        return True
 
     def action_ignore(self):
         """Accept the issues as they are: later scans keep them ignored while

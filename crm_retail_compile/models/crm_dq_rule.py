@@ -38,6 +38,11 @@ CHECKS = [
     ("invoice_mismatch", "Invoice total differs from its order lines"),
 ]
 CHECK_MODELS = {
+    # consent and notice gaps are summarised per branch (one issue per
+    # branch with the number of customers): one issue per customer buried
+    # the other rules under thousands of identical lines
+    "no_consent": "crm.retail.branch",
+    "no_pics": "crm.retail.branch",
     "line_margin": "sale.order.line",
     "line_below_cost": "sale.order.line",
     "line_discount": "sale.order.line",
@@ -46,10 +51,35 @@ CHECK_MODELS = {
     "invoice_mismatch": "account.move",
 }
 PYTHON_CHECKS = {"invalid_phone"}
+BRANCH_SUMMARY_CHECKS = ("no_consent", "no_pics")
+# The customer fields staff can correct from an issue (crm.dq.fix.wizard);
+# the first is proposed.
+FIX_FIELDS = {
+    "no_contact": ("mobile", "phone", "email"),
+    "no_district": ("district_id",),
+    "invalid_phone": ("phone", "mobile"),
+    "invalid_email": ("email",),
+    "placeholder_name": ("name",),
+}
 
 # Customers the customer rules look at: active retail customers, except
 # anonymised ones (their personal data was erased on purpose).
 CUSTOMER_WHERE = SQL("p.is_retail_customer AND p.active AND NOT COALESCE(p.crm_anonymised, FALSE)")
+
+
+def phone_key_of_digits(digits):
+    """SQL of lib.data_quality.phone_key over the SQL ``digits`` (a number's
+    digits only), from the same constants as the Python rule and the SQL
+    function crm_phone_key."""
+    return SQL(
+        "CASE WHEN length(%(d)s) = %(n)s AND left(%(d)s, %(cc_len)s) = %(cc)s "
+        "THEN right(%(d)s, %(local)s) ELSE %(d)s END",
+        d=digits,
+        n=dq.HK_INTERNATIONAL_DIGITS,
+        cc_len=len(dq.HK_COUNTRY_CODE),
+        cc=dq.HK_COUNTRY_CODE,
+        local=dq.HK_LOCAL_DIGITS,
+    )
 
 
 class CrmDqRule(models.Model):
@@ -172,25 +202,214 @@ class CrmDqRule(models.Model):
     def _dq_sql_no_district(self):
         return self._customer_query(SQL("p.district_id IS NULL"), _("No district"))
 
-    def _dq_sql_no_consent(self):
-        return self._customer_query(
-            SQL("NOT EXISTS (SELECT 1 FROM crm_privacy_consent c WHERE c.partner_id = p.id)"),
-            _("No consent or opt-out recorded"),
+    def _branch_summary_query(self, condition):
+        """One row per branch (0 for the customers without one): the number
+        of customers matching ``condition``, as the detail."""
+        return SQL(
+            """SELECT COALESCE(p.retail_branch_id, 0), NULL::int, p.retail_branch_id,
+                      count(*)::varchar, NULL::int
+                 FROM res_partner p
+                WHERE %s AND (%s)
+                GROUP BY p.retail_branch_id""",
+            CUSTOMER_WHERE,
+            condition,
         )
 
-    def _dq_sql_no_pics(self):
+    def _dq_condition_no_consent(self):
+        return SQL("NOT EXISTS (SELECT 1 FROM crm_privacy_consent c WHERE c.partner_id = p.id)")
+
+    def _dq_condition_no_pics(self):
         # A notice is given when it is acknowledged (the register of notices
         # given) or referred to by a consent (a consent requires the version
         # of the notice the customer was given).
-        return self._customer_query(
-            SQL(
-                """NOT EXISTS (SELECT 1 FROM crm_privacy_pics_acknowledgement a
-                                WHERE a.partner_id = p.id)
-                   AND NOT EXISTS (SELECT 1 FROM crm_privacy_consent c
-                                    WHERE c.partner_id = p.id AND c.pics_id IS NOT NULL)"""
-            ),
-            _("No collection notice (PICS) given"),
+        return SQL(
+            """NOT EXISTS (SELECT 1 FROM crm_privacy_pics_acknowledgement a
+                            WHERE a.partner_id = p.id)
+               AND NOT EXISTS (SELECT 1 FROM crm_privacy_consent c
+                                WHERE c.partner_id = p.id AND c.pics_id IS NOT NULL)"""
         )
+
+    def _dq_sql_no_consent(self):
+        return self._branch_summary_query(self._dq_condition_no_consent())
+
+    def _dq_sql_no_pics(self):
+        return self._branch_summary_query(self._dq_condition_no_pics())
+
+    def _summary_customer_ids(self, branch_id):
+        """The customers counted by the branch summary of this rule."""
+        self.ensure_one()
+        if self.check not in BRANCH_SUMMARY_CHECKS:
+            raise UserError(_("This rule is not summarised per branch."))
+        condition = getattr(self, f"_dq_condition_{self.check}")()
+        branch = (
+            SQL("p.retail_branch_id = %s", branch_id)
+            if branch_id
+            else SQL("p.retail_branch_id IS NULL")
+        )
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT p.id FROM res_partner p WHERE %s AND %s AND (%s)",
+                CUSTOMER_WHERE,
+                branch,
+                condition,
+            )
+        )
+        return [row[0] for row in rows]
+
+    def _violates(self, res_id):
+        """Whether the record ``res_id`` violates this rule now (the re-check
+        after a fix): the rule's own query restricted to the record, which
+        PostgreSQL pushes down into the query of the simple checks."""
+        self.ensure_one()
+        self.env.flush_all()
+        if self.check == "invalid_phone":
+            rows = self.env.execute_query(
+                SQL("SELECT phone, mobile FROM res_partner WHERE id = %s", res_id)
+            )
+            return bool(rows and dq.invalid_phone_rows([(res_id, *rows[0])]))
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT 1 FROM (%s) AS v(res_id, partner_id, retail_branch_id, detail,
+                                            related_partner_id)
+                    WHERE v.res_id = %s LIMIT 1""",
+                self._violation_query(),
+                res_id,
+            )
+        )
+        return bool(rows)
+
+    # --- explanations -----------------------------------------------------------
+
+    def _explain(self, detail, other_name="", branch_name=""):
+        """(field, what is wrong, what good looks like) of a violation of
+        this rule, in words, for the issue form."""
+        self.ensure_one()
+        detail = detail or ""
+        phone_good = _(
+            "a Hong Kong number of 8 digits starting with 2, 3, 5, 6, 7, 8 or 9, e.g. "
+            "%(example)s, or a foreign number with + and its country code",
+            example=dq.HK_PHONE_EXAMPLE,
+        )
+        explanations = {
+            "no_contact": (
+                _("Phone, mobile, e-mail"),
+                _("The customer has no phone, no mobile and no e-mail: nobody can reach them."),
+                _(
+                    "At least one way to reach the customer, e.g. a mobile %(example)s.",
+                    example=dq.HK_PHONE_EXAMPLE,
+                ),
+            ),
+            "no_district": (
+                _("District"),
+                _("The district of residence is empty."),
+                _("One of the 18 districts of Hong Kong, e.g. Wan Chai."),
+            ),
+            "no_consent": (
+                _("Consents"),
+                _(
+                    "%(count)s customers of %(branch)s have no direct-marketing consent or "
+                    "opt-out recorded.",
+                    count=detail,
+                    branch=branch_name,
+                ),
+                _("Ask each customer at their next visit and record their consent or opt-out."),
+            ),
+            "no_pics": (
+                _("Collection notice"),
+                _(
+                    "%(count)s customers of %(branch)s were never given a collection notice "
+                    "(PICS).",
+                    count=detail,
+                    branch=branch_name,
+                ),
+                _("Give the current collection notice and record that it was given."),
+            ),
+            "invalid_phone": (
+                _("Phone, mobile"),
+                _("%(value)s is not a valid phone number.", value=detail),
+                phone_good,
+            ),
+            "invalid_email": (
+                _("E-mail"),
+                _("%(value)s is not a valid e-mail address.", value=detail),
+                _("An address such as chan.taiman@example.com."),
+            ),
+            "placeholder_name": (
+                _("Name"),
+                _(
+                    "The name %(value)s is a placeholder, not the customer's name.",
+                    value=repr(detail),
+                ),
+                _("The customer's real name, e.g. Chan Tai Man."),
+            ),
+            "future_birthday": (
+                _("Birthday"),
+                _("The birthday %(value)s (year-month-day) is in the future.", value=detail),
+                _("A past date; leave the year empty when the customer does not give it."),
+            ),
+            "dup_phone": (
+                _("Phone, mobile"),
+                _(
+                    "The phone number %(value)s is also the number of %(other)s.",
+                    value=detail,
+                    other=other_name,
+                ),
+                _("One customer file per person: merge the duplicates or correct the number."),
+            ),
+            "dup_email": (
+                _("E-mail"),
+                _(
+                    "The e-mail %(value)s is also the e-mail of %(other)s.",
+                    value=detail,
+                    other=other_name,
+                ),
+                _("One customer file per person: merge the duplicates or correct the e-mail."),
+            ),
+            "dup_name": (
+                _("Name"),
+                _(
+                    "The name is very similar to %(value)s (%(other)s) in the same district.",
+                    value=detail,
+                    other=other_name,
+                ),
+                _("One customer file per person: merge them if they are the same person."),
+            ),
+            "line_margin": (
+                _("Order line margin"),
+                _("Order %(value)s: sold at zero or negative margin.", value=detail),
+                _("A price above cost, or an approved exception."),
+            ),
+            "line_below_cost": (
+                _("Order line price"),
+                _("Order %(value)s: the net price is below the cost.", value=detail),
+                _("A net unit price at or above the cost."),
+            ),
+            "line_discount": (
+                _("Order line discount"),
+                _(
+                    "Order %(value)s: the discount is above %(max)s%%.",
+                    value=detail,
+                    max=self.threshold,
+                ),
+                _("A discount within the threshold, or an approved exception."),
+            ),
+            "order_no_customer": (
+                _("Customer"),
+                _("The confirmed order %(value)s has no (active) customer.", value=detail),
+                _("The customer who bought, or the walk-in customer of the branch."),
+            ),
+            "order_no_branch": (
+                _("Branch"),
+                _("The confirmed order %(value)s belongs to no branch.", value=detail),
+                _("The branch that made the sale."),
+            ),
+            "invoice_mismatch": (
+                _("Invoice total"),
+                _("Invoice %(value)s (untaxed / expected from the order).", value=detail),
+                _("An invoice that matches the invoiced quantities at the order's prices."),
+            ),
+        }
+        return explanations.get(self.check, ("", detail, ""))
 
     def _dq_sql_invalid_email(self):
         return SQL(
@@ -234,25 +453,26 @@ class CrmDqRule(models.Model):
         )
 
     def _dq_sql_dup_phone(self):
-        # Key: digits only, without the 852 country code (lib.normalize_phone).
+        # Key: the phone key (lib.data_quality.phone_key), generated from
+        # its constants over the digits extracted once per number.
         # Every customer but the oldest of a group gets an issue that points
         # to the oldest one, the natural target of a merge.
         return SQL(
             """WITH num AS (
-                   SELECT DISTINCT p.id, p.retail_branch_id,
-                          CASE WHEN length(d.n) = 11 AND left(d.n, 3) = '852'
-                               THEN substr(d.n, 4) ELSE d.n END AS key
+                   SELECT DISTINCT p.id, p.retail_branch_id, %s AS key
                      FROM res_partner p
                     CROSS JOIN LATERAL (VALUES (regexp_replace(p.phone, '\\D', '', 'g')),
                                                (regexp_replace(p.mobile, '\\D', '', 'g'))) d(n)
-                    WHERE %s AND length(d.n) >= 8
+                    WHERE %s AND length(d.n) >= %s
                ), grp AS (
                    SELECT id, retail_branch_id, key, min(id) OVER (PARTITION BY key) AS first_id
                      FROM num
                )
                SELECT id, id, retail_branch_id, key, first_id
                  FROM grp WHERE id <> first_id""",
+            phone_key_of_digits(SQL("d.n")),
             CUSTOMER_WHERE,
+            dq.HK_LOCAL_DIGITS,
         )
 
     def _dq_sql_dup_email(self):

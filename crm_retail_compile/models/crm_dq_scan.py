@@ -15,7 +15,8 @@ _logger = logging.getLogger(__name__)
 # A running scan without progress for this long was abandoned (its worker
 # died and its rules were never finished): a new scan starts instead.
 STALE_AFTER = timedelta(days=2)
-MISSING_INFO_CHECKS = ("no_contact", "no_district", "no_consent", "no_pics")
+# consent and notice gaps are branch summaries (no customer to call)
+MISSING_INFO_CHECKS = ("no_contact", "no_district")
 
 
 class CrmDqScan(models.Model):

@@ -3,12 +3,17 @@ import datetime
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
+from ..lib import data_quality as dq
 from .crm_customer_profit import DIMENSION_FIELDS
 
 MEMBERSHIP_SEQUENCE = "crm.retail.membership"
 PROFIT_DIMENSIONS = frozenset(DIMENSION_FIELDS)
+PHONE_FIELDS = ("phone", "mobile")
+DAYS = [(str(d), str(d)) for d in range(1, 32)]
+MONTHS = [(str(m), str(m)) for m in range(1, 13)]
 
 
 class ResPartner(models.Model):
@@ -54,6 +59,27 @@ class ResPartner(models.Model):
     birthday_year = fields.Integer(
         string="Birth Year", help="Optional: many customers give only day and month."
     )
+    # What the form shows and edits: 0 (unknown) in the stored integers is
+    # an empty choice here, not a "0 / 0" birthday.
+    birthday_day_choice = fields.Selection(
+        DAYS,
+        string="Birthday Day",
+        compute="_compute_birthday_choice",
+        inverse="_inverse_birthday_choice",
+    )
+    birthday_month_choice = fields.Selection(
+        MONTHS,
+        string="Birthday Month",
+        compute="_compute_birthday_choice",
+        inverse="_inverse_birthday_choice",
+    )
+    birthday_year_choice = fields.Selection(
+        "_selection_birthday_year",
+        string="Birth Year (Optional)",
+        compute="_compute_birthday_choice",
+        inverse="_inverse_birthday_choice",
+        help="Optional: many customers give only day and month.",
+    )
     interest_ids = fields.Many2many("crm.retail.interest", string="Interests")
     preferred_categ_ids = fields.Many2many(
         "product.category",
@@ -96,6 +122,143 @@ class ResPartner(models.Model):
                     numbers=", ".join(taken.mapped("membership_number")),
                 )
             )
+
+    @api.model
+    def _selection_birthday_year(self):
+        this_year = fields.Date.context_today(self).year
+        return [(str(y), str(y)) for y in range(this_year, 1899, -1)]
+
+    @api.depends("birthday_day", "birthday_month", "birthday_year")
+    def _compute_birthday_choice(self):
+        for partner in self:
+            partner.birthday_day_choice = (
+                str(partner.birthday_day) if partner.birthday_day else False
+            )
+            partner.birthday_month_choice = (
+                str(partner.birthday_month) if partner.birthday_month else False
+            )
+            partner.birthday_year_choice = (
+                str(partner.birthday_year) if partner.birthday_year else False
+            )
+
+    def _inverse_birthday_choice(self):
+        for partner in self:
+            partner.write(
+                {
+                    "birthday_day": int(partner.birthday_day_choice or 0),
+                    "birthday_month": int(partner.birthday_month_choice or 0),
+                    "birthday_year": int(partner.birthday_year_choice or 0),
+                }
+            )
+
+    # --- contact details: one rule for forms, imports and the API ------------
+
+    @api.model
+    def _crm_phone_error(self, number):
+        return _(
+            "%(number)s is not a valid phone number. A Hong Kong number has 8 digits "
+            "starting with 2, 3, 5, 6, 7, 8 or 9, e.g. %(example)s (+852 is added for you); "
+            "a number of another country starts with + and its country code, "
+            "e.g. +86 139 1234 5678.",
+            number=repr(number.strip()),
+            example=dq.HK_PHONE_EXAMPLE,
+        )
+
+    @api.model
+    def _crm_email_error(self, email):
+        return _(
+            "%(email)s is not a valid e-mail address: it should look like chan.taiman@example.com.",
+            email=repr(email.strip()),
+        )
+
+    @api.model
+    def _crm_clean_contact_values(self, vals):
+        """Validate and normalise the phone numbers and e-mail of ``vals``
+        (lib.data_quality, the rules of the data-quality scan and of the
+        API): Hong Kong numbers as "+852 9123 4567", foreign ones in their
+        international format; refuse invalid ones with what good looks like.
+        Return the cleaned copy of ``vals``."""
+        vals = dict(vals)
+        for fname in PHONE_FIELDS:
+            number = vals.get(fname)
+            if number and isinstance(number, str):
+                formatted = dq.format_phone(number)
+                if formatted is None:
+                    raise ValidationError(self._crm_phone_error(number))
+                vals[fname] = formatted
+        email = vals.get("email")
+        if email and isinstance(email, str):
+            if not dq.is_valid_email(email):
+                raise ValidationError(self._crm_email_error(email))
+            vals["email"] = email.strip()
+        return vals
+
+    @api.onchange("phone", "mobile", "email")
+    def _onchange_crm_contact_details(self):
+        """Format the numbers as they are typed; warn (without refusing)
+        about an invalid value and about another customer the user can see
+        with the same phone number or e-mail."""
+        if not self.is_retail_customer:
+            return None
+        problems = []
+        for fname in PHONE_FIELDS:
+            number = self[fname]
+            if not number:
+                continue
+            formatted = dq.format_phone(number)
+            if formatted is None:
+                problems.append(self._crm_phone_error(number))
+            elif formatted != number:
+                self[fname] = formatted
+        if self.email and not dq.is_valid_email(self.email):
+            problems.append(self._crm_email_error(self.email))
+        others = self._crm_same_contact_customers()
+        if others:
+            problems.append(
+                _(
+                    "This phone number or e-mail already belongs to %(names)s: check that "
+                    "this is not the same customer before saving.",
+                    names=", ".join(others[:5].mapped("display_name")),
+                )
+            )
+        if not problems:
+            return None
+        return {
+            "warning": {"title": _("Check the contact details"), "message": "\n\n".join(problems)}
+        }
+
+    def _crm_same_contact_customers(self):
+        """Other retail customers, among those the user can read, with the
+        phone key (lib.data_quality.phone_key, indexed SQL function) or the
+        e-mail of this (unsaved) customer."""
+        self.ensure_one()
+        keys = [dq.phone_key(self[f]) for f in PHONE_FIELDS if self[f]]
+        keys = [k for k in keys if len(k) >= dq.HK_LOCAL_DIGITS]
+        email = (self.email or "").strip().lower()
+        if not keys and not email:
+            return self.browse()
+        self.env["res.partner"].flush_model(["phone", "mobile", "email", "is_retail_customer"])
+        # candidates through the expression indexes, then the user's rules
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT id FROM res_partner
+                    WHERE phone IS NOT NULL AND crm_phone_key(phone) = ANY(%(keys)s)
+                   UNION
+                   SELECT id FROM res_partner
+                    WHERE mobile IS NOT NULL AND crm_phone_key(mobile) = ANY(%(keys)s)
+                   UNION
+                   SELECT id FROM res_partner
+                    WHERE email IS NOT NULL AND lower(trim(email)) = %(email)s""",
+                keys=keys,
+                email=email or None,
+            )
+        )
+        ids = [row[0] for row in rows if row[0] != self._origin.id]
+        if not ids:
+            return self.browse()
+        return self.search(
+            [("id", "in", ids), ("is_retail_customer", "=", True)], limit=5, order="id"
+        )
 
     @api.constrains("birthday_day", "birthday_month", "birthday_year")
     def _check_birthday(self):
@@ -165,6 +328,13 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        default_retail = self.env.context.get("default_is_retail_customer", False)
+        vals_list = [
+            self._crm_clean_contact_values(vals)
+            if vals.get("is_retail_customer", default_retail)
+            else vals
+            for vals in vals_list
+        ]
         self._check_district_values(vals_list)
         self.browse()._check_membership_numbers(vals_list)
         for vals in vals_list:
@@ -173,6 +343,10 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if any(f in vals for f in (*PHONE_FIELDS, "email")) and vals.get(
+            "is_retail_customer", any(self.mapped("is_retail_customer"))
+        ):
+            vals = self._crm_clean_contact_values(vals)
         self._check_district_values([vals])
         self._check_membership_numbers([vals])
         res = super().write(vals)
