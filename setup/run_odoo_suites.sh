@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Run Odoo's own crm and sale_crm test suites with the Retail CRM suite
-# installed: our modules must not break the standard CRM behaviour they
-# extend.
+# Run Odoo's own test suites of every module the Retail CRM suite extends,
+# with the suite installed: our modules must not break the standard
+# behaviour they extend.
 #
-#   ./setup/run_odoo_suites.sh [pytest args]   e.g. -k merge
+#   ./setup/run_odoo_suites.sh                      all suites below
+#   SUITES="mass_mailing account_partner" ./setup/run_odoo_suites.sh
+#   ./setup/run_odoo_suites.sh -k unsubscribe       extra pytest args
 #
 # The tests run through pytest-odoo on a database where everything is
 # already installed, so that every test sees the complete registry, as a
@@ -13,34 +15,215 @@
 # they use, and nearly every test fails for that reason alone.)
 # The database is installed without demo data: our demo leads change the
 # predictive lead scoring statistics that some crm tests rely on.
+# Each suite runs in its own pytest process; the script prints per suite
+# the tests run, passed, failed, the failures known to come from this
+# machine's environment (KNOWN_ENV below, each with its reason: they fail
+# the same way on a database with the same Odoo modules and without our
+# suite) and the others, which are the suite's. It exits non-zero when any
+# failure is not a known environment one.
+# It takes long (the full list: about 40 minutes on 2 cores), so it stays
+# outside ./setup/test.sh.
 # The database ($SUITES_DB, default crm_odoo_suites_<pid>) is dropped at the
-# end; the log is kept in .odoo-suites.log.
+# end; the log is kept in .odoo-suites.log, JUnit files in .odoo-suites/.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 # shellcheck source=setup/common.sh
 . setup/common.sh
 render_conf
 
+A="$ODOO_SRC/odoo/addons"
+# suite name -> test files or directories (Odoo's own tests)
+declare -A SUITE_PATHS=(
+  [crm]="$A/crm/tests"
+  [sale_crm]="$A/sale_crm/tests"
+  [mass_mailing]="$A/mass_mailing/tests"
+  [mass_mailing_sms]="$A/mass_mailing_sms/tests"
+  [sale]="$A/sale/tests"
+  [sale_stock]="$A/sale_stock/tests"
+  [sale_margin]="$A/sale_margin/tests"
+  [repair]="$A/repair/tests"
+  [privacy_lookup]="$A/privacy_lookup/tests"
+  [phone_validation]="$A/phone_validation/tests"
+  [contacts]="$A/contacts/tests"
+  [rating]="$A/rating/tests"
+  [auth_signup]="$A/auth_signup/tests"
+  [base_partner]="$A/base/tests/test_res_partner.py $A/base/tests/test_res_partner_bank.py
+    $A/base/tests/test_res_partner_merge.py $A/base/tests/test_reports.py"
+  [account_partner]="$A/account/tests/test_account_partner.py
+    $A/account/tests/test_duplicate_res_partner_bank.py $A/account/tests/test_res_partner_merge.py"
+  [account_invoice]="$A/account/tests/test_account_move_out_invoice.py
+    $A/account/tests/test_account_move_in_invoice.py $A/account/tests/test_invoice_taxes.py"
+  [account_payment]="$A/account/tests/test_account_payment.py
+    $A/account/tests/test_account_payment_register.py
+    $A/account/tests/test_account_move_payments_widget.py"
+  [stock_picking]="$A/stock/tests/test_picking_tours.py $A/stock/tests/test_stock_return_picking.py
+    $A/stock/tests/test_packing.py"
+)
+ALL_SUITES="crm sale_crm mass_mailing mass_mailing_sms sale sale_stock sale_margin repair
+  privacy_lookup phone_validation contacts rating auth_signup base_partner account_partner
+  account_invoice account_payment stock_picking"
+# account/tests/test_chart_template.py is not run: pytest collects it under
+# the wrong package (its imports assume Odoo's test loader).
+
+# Failures that come from this machine, not from the suite: each fails the
+# same way on a database with the same Odoo modules and without our suite
+# (issue 18). Format: "<test id part>[@@<error text part>]|<reason>"; the
+# test id is "<file>::<class>::<test>"; with an error text part, only a
+# failure whose message contains it is known (a tour that fails for another
+# reason, e.g. a refused login, is not hidden).
+KNOWN_ENV=(
+  "::test_qty_delivered|fails the same way on a database with the same Odoo modules and without the suite (issue 18)"
+  "::test_attribute_values_deletion_or_archiving|fails the same way on a database with the same Odoo modules and without the suite (issue 18)"
+  "test_reports.py::TestReports::test_reports@@_renderPM|reportlab of this machine has no _renderPM (barcode images); fails the same way on a database with the same Odoo modules and without the suite (issue 18)"
+  "::test_aggregate_report_with_some_resources_reloaded_from_attachment|aggregate PDF of wkhtmltopdf; fails the same way on a database with the same Odoo modules and without the suite (issue 18)"
+  "::test_web_login_external|fails the same way on a database with the same Odoo modules and without the suite (issue 18)"
+  "test_picking_tours.py::@@TIMEOUT|browser tour step timeout; fails the same way on a database with the same Odoo modules and without the suite (issue 18)"
+  "test_picking_tours.py::TestStockPickingTour::test_onchange_serial_lot_ids@@was not found in the view|fails the same way on a database with the same Odoo modules and without the suite (issue 18)"
+)
+
+# Tests whose expectation the suite changes on purpose, each with its reason
+# (reported apart, like the environment ones; same format).
+INTENDED=(
+  "test_mailing_internals.py::TestMassMailFeatures::test_mailing_on_res_partner|PDPO Part 6A: a mailing to contacts is direct marketing by default and reaches only customers who consented to its purpose; the test mails a contact without consent and expects it sent (the suite cancels it with a 'No Direct-Marketing Consent' trace; a privacy officer can mark a mailing as a service message, which then behaves as in Odoo)"
+)
+
 DB="${SUITES_DB:-crm_odoo_suites_$$}"
 LOG="$REPO/.odoo-suites.log"
+OUT="$REPO/.odoo-suites"
 cleanup() {
   dropdb --if-exists --force "$DB" >/dev/null 2>&1 || true
   rm -rf "$REPO/.odoo-data/filestore/$DB"
 }
 trap cleanup EXIT
+rm -rf "$OUT" && mkdir -p "$OUT"
+: > "$LOG"
+
+# shellcheck disable=SC2206
+suites=(${SUITES:-$ALL_SUITES})
+for s in "${suites[@]}"; do
+  [ -n "${SUITE_PATHS[$s]:-}" ] || { echo "[suites] unknown suite $s"; exit 2; }
+done
 
 echo "[suites] installing $MODULES and sale_crm into $DB (no demo data)"
 start=$(date +%s)
 odoo_bin -d "$DB" -i "$MODULES,sale_crm" --without-demo=all --stop-after-init \
-  --log-level=warn --max-cron-threads=0 > "$LOG" 2>&1 \
+  --log-level=warn --max-cron-threads=0 >> "$LOG" 2>&1 \
   || { tail -40 "$LOG"; echo "[suites] install failed"; exit 1; }
-echo "[suites] installed in $(( $(date +%s) - start ))s; running crm and sale_crm tests"
-start=$(date +%s)
-"$VENV/bin/pytest" -p no:cacheprovider --odoo-database="$DB" --odoo-config="$CONF" \
-  --odoo-log-level=warn --odoo-http --odoo-extra="db-filter=^${DB}\$" -q -o addopts="" \
-  -W ignore::DeprecationWarning \
-  "$ODOO_SRC/odoo/addons/crm/tests" "$ODOO_SRC/odoo/addons/sale_crm/tests" "$@" \
-  2>&1 | tee -a "$LOG" | grep -E "^(FAILED|ERROR) |passed|failed|error"
-rc=${PIPESTATUS[0]}
-echo "[suites] tests ran in $(( $(date +%s) - start ))s (exit $rc); log: $LOG"
+echo "[suites] installed in $(( $(date +%s) - start ))s"
+
+run_pytest() {  # run_pytest JUNIT_FILE TEST...
+  local junit="$1"
+  shift
+  "$VENV/bin/pytest" -p no:cacheprovider --odoo-database="$DB" --odoo-config="$CONF" \
+    --odoo-log-level=warn --odoo-http --odoo-extra="db-filter=^${DB}\$" -q -o addopts="" \
+    -W ignore::DeprecationWarning --junitxml="$junit" "$@" >> "$LOG" 2>&1
+}
+# failed tests of a JUnit file, as pytest node ids
+failed_ids() {
+  "$PY" - "$1" "$A" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+for case in ET.parse(sys.argv[1]).iter("testcase"):
+    if case.find("failure") is not None or case.find("error") is not None:
+        parts = case.get("classname", "").split(".")
+        if "addons" in parts and len(parts) > 2:
+            path = "/".join(parts[parts.index("addons") + 1 : -1])
+            print(f"{sys.argv[2]}/{path}.py::{parts[-1]}::{case.get('name')}")
+PY
+}
+for s in "${suites[@]}"; do
+  start=$(date +%s)
+  # shellcheck disable=SC2086
+  run_pytest "$OUT/$s.xml" ${SUITE_PATHS[$s]} "$@"
+  # browser tours have 10 s step timeouts: on a loaded machine they fail
+  # although they pass alone; failures are run once more, alone, and one that
+  # passes then is reported as "flaky", not as a failure
+  mapfile -t failed < <(failed_ids "$OUT/$s.xml")
+  if [ "${#failed[@]}" -gt 0 ]; then
+    run_pytest "$OUT/$s.retry.xml" "${failed[@]}"
+  fi
+  echo "$(( $(date +%s) - start ))" > "$OUT/$s.seconds"
+  echo "[suites] $s done in $(cat "$OUT/$s.seconds")s"
+done
+
+known_file="$OUT/known_env.txt"
+printf 'env|%s\n' "${KNOWN_ENV[@]}" > "$known_file"
+printf 'intended|%s\n' "${INTENDED[@]}" >> "$known_file"
+"$PY" - "$OUT" "$known_file" "${suites[@]}" <<'PY'
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+out, known_file, suites = sys.argv[1], sys.argv[2], sys.argv[3:]
+known = [line.split("|", 2) for line in open(known_file).read().splitlines() if line]
+fmt = "{:<18} {:>5} {:>6} {:>6} {:>9} {:>8} {:>6} {:>6}"
+print(fmt.format("suite", "run", "passed", "failed", "known-env", "intended", "suite", "secs"))
+suite_failures, known_seen, flaky_seen, totals = [], {}, [], [0, 0, 0, 0, 0, 0]
+for suite in suites:
+    path = os.path.join(out, suite + ".xml")
+    secs = open(os.path.join(out, suite + ".seconds")).read().strip()
+    if not os.path.exists(path):
+        print(fmt.format(suite, "-", "-", "-", "-", "-", "?", secs), "(no report: see the log)")
+        suite_failures.append((suite, "<pytest did not report>"))
+        continue
+    retried = set()
+    retry_path = os.path.join(out, suite + ".retry.xml")
+    if os.path.exists(retry_path):
+        retried = {
+            (case.get("classname"), case.get("name"))
+            for case in ET.parse(retry_path).iter("testcase")
+            if case.find("failure") is None
+            and case.find("error") is None
+            and case.find("skipped") is None
+        }
+    run = passed = failed = env = intended = flaky = 0
+    for case in ET.parse(path).iter("testcase"):
+        if case.find("skipped") is not None:
+            continue
+        run += 1
+        if case.find("failure") is None and case.find("error") is None:
+            passed += 1
+            continue
+        parts = case.get("classname", "").split(".")  # ...tests.<file>.<Class>
+        if (case.get("classname"), case.get("name")) in retried:
+            passed += 1
+            flaky += 1
+            flaky_seen.append(f"{parts[-2]}.py::{parts[-1]}::{case.get('name')}")
+            continue
+        failed += 1
+        test_id = "{}.py::{}::{}".format(parts[-2] if len(parts) > 1 else "", parts[-1],
+                                         case.get("name"))
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        text = (problem.get("message") or "") + (problem.text or "")
+
+        def matches(pattern):
+            id_part, _sep, text_part = pattern.partition("@@")
+            return id_part in test_id and (not text_part or text_part in text)
+
+        kind, reason = next(((k, r) for k, pat, r in known if matches(pat)), (None, None))
+        if kind:
+            env += kind == "env"
+            intended += kind == "intended"
+            known_seen[test_id] = (kind, reason)
+        else:
+            suite_failures.append((suite, test_id))
+    counts = [run, passed, failed, env, intended, failed - env - intended]
+    totals = [a + b for a, b in zip(totals, counts)]
+    print(fmt.format(suite, *counts, secs))
+print(fmt.format("TOTAL", *totals, ""))
+labels = {"env": "known environment failure", "intended": "intended change (PDPO)"}
+for test_id, (kind, reason) in sorted(known_seen.items()):
+    print(f"[suites] {labels[kind]}: {test_id}: {reason}")
+for test_id in flaky_seen:
+    print(f"[suites] flaky (failed in the suite run, passed alone): {test_id}")
+for suite, test_id in suite_failures:
+    print(f"[suites] SUITE-CAUSED FAILURE in {suite}: {test_id}")
+print(f"[suites] {len(suite_failures)} failure(s) caused by the suite")
+sys.exit(1 if suite_failures else 0)
+PY
+rc=$?
+echo "[suites] log: $LOG"
 exit "$rc"
