@@ -19,3 +19,17 @@ class IrHttp(models.AbstractModel):
             auth = "none" if http.is_cors_preflight(request, endpoint) else endpoint.routing["auth"]
             cls._authenticate_explicit(auth)
         return res
+
+    def session_info(self):
+        """People in a Retail CRM role without a home action of their own
+        land on the Retail CRM home page; everybody else keeps Odoo's."""
+        info = super().session_info()
+        user = self.env.user
+        if (
+            "home_action_id" in info
+            and not info["home_action_id"]
+            and user.has_group("crm_privacy_pdpo.group_retail_user")
+        ):
+            action = self.env.ref("crm_retail_compile.crm_retail_home_action", False)
+            info["home_action_id"] = action.id if action else False
+        return info
