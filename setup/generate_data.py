@@ -57,9 +57,16 @@ Notes:
   generated products have none).  ``--verify`` recomputes them with the ORM
   for about 30 orders (always including below-cost, heavily discounted and
   not confirmed ones) and 200 customers and runs the model constraints.
-* No stock pickings, stock moves or invoices are generated: confirmed orders
-  are "to invoice" with nothing delivered (``qty_delivered`` 0), which is what
-  the ORM computes for orders without pickings.
+* The bulk orders get no stock pickings, stock moves or invoices: confirmed
+  orders are "to invoice" with nothing delivered (``qty_delivered`` 0), which
+  is what the ORM computes for orders without pickings.  For demo sizes
+  (``--jewellery auto``: up to 50,000 customers; ``yes`` / ``no`` force it),
+  ``setup/gen_jewellery.py`` then adds in the same transaction: a manager and
+  staff for every branch and a salesperson for every customer, collection
+  notice acknowledgements and marketing consents (about half of the
+  customers), custom orders and repairs at every status, certificates,
+  anniversaries, wish lists, calls, online activity, and for a sample of the
+  orders deliveries, invoices, payments (bank and cash), a refund and reviews.
 * Membership numbers are ``G`` + the zero-padded partner id; order names
   continue the ``sale.order`` sequence, which is moved past them.  A database
   that already has ``G...`` members or ``sales.*`` users is refused unless
@@ -98,6 +105,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_jewellery import generate_jewellery
+
 DEFAULT_CONFIG = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), ".odoo-effective.conf"
 )
@@ -106,6 +116,8 @@ DEFAULT_CONFIG = os.path.join(
 # not depend on how it is cut into COPY statements.
 CUSTOMER_BATCH = 50_000
 ORDER_BATCH = 100_000
+# the jewellery/clienteling part is generated up to this many customers (--jewellery auto)
+JEWELLERY_AUTO_MAX_CUSTOMERS = 50_000
 
 # Random streams (second element of the seed of each generator).
 STREAM_SETUP, STREAM_PRODUCTS, STREAM_CUSTOMERS, STREAM_SPECIALS = 1, 2, 3, 4
@@ -2382,7 +2394,7 @@ def generate(env, args, today, now):
         env["ir.sequence"].browse(ref.sequence_id).write({"number_next": number0 + n_orders})
     env.flush_all()
     vacuum = [env[model]._table for model in unknown if generated[model][1]]
-    return vacuum, {
+    counts = {
         "salespeople": sum(len(u) for u in ref.branch_users),
         "product_product": len(items),
         "res_partner": args.customers,
@@ -2390,6 +2402,27 @@ def generate(env, args, today, now):
         "sale_order_line": args.lines,
         "preferred categories": loader.counts.get(pref_spec.table, 0),
     }
+    if with_jewellery(args):
+        started = time.monotonic()
+        counts.update(
+            generate_jewellery(
+                env,
+                args,
+                ref,
+                (today, now),
+                (first_partner, first_order, n_orders),
+                person_name,
+            )
+        )
+        print(f"Jewellery and clienteling data in {time.monotonic() - started:.1f}s.", flush=True)
+    return vacuum, counts
+
+
+def with_jewellery(args):
+    """The jewellery/clienteling part (gen_jewellery.py): on for demo sizes."""
+    if args.jewellery == "auto":
+        return 0 < args.customers <= JEWELLERY_AUTO_MAX_CUSTOMERS
+    return args.jewellery == "yes" and args.customers > 0
 
 
 def analyze(registry, vacuum=()):
@@ -2618,6 +2651,15 @@ def parse_args(argv=None):
         "during the load and rebuild them before the commit (same transaction; the tables "
         "stay locked meanwhile); auto: when generating at least 1,000,000 lines or "
         "200,000 customers",
+    )
+    parser.add_argument(
+        "--jewellery",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="also generate branch managers, consents, custom orders, repairs, certificates, "
+        "anniversaries, wish lists, calls, online activity, reviews, deliveries, invoices "
+        "and payments (setup/gen_jewellery.py); auto: up to "
+        f"{JEWELLERY_AUTO_MAX_CUSTOMERS:,} customers",
     )
     parser.add_argument(
         "--verify-only",

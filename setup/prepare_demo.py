@@ -1,6 +1,6 @@
 """Run the suite's scheduled jobs once on a database, so that a freshly
 generated demo shows sales events, customer profit, segments and forecasts,
-data-quality issues and pre-calculated reports at once (instead of after
+data-quality issues, abnormal-invoice cases and pre-calculated reports at once (instead of after
 the first nightly run).
 
     .venv/bin/python setup/prepare_demo.py --db crm_retail [--config .odoo-effective.conf]
@@ -33,6 +33,13 @@ def main():
         (
             "data-quality scan",
             lambda env: env["crm.dq.scan"]._create_scan(trigger="manual")._run_all(),
+        ),
+        (
+            "abnormal-invoice scan",
+            lambda env: (
+                "crm.jewellery.abnormal.rule" in env
+                and env["crm.jewellery.abnormal.rule"]._cron_scan()
+            ),
         ),
         (
             "pre-calculated reports",

@@ -17,12 +17,14 @@ if psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | gre
   echo "[run] updating the suite in database $DB"
   odoo_bin -d "$DB" -u "$MODULES" --stop-after-init --log-level=warn --max-cron-threads=0
 else
-  echo "[run] creating database $DB with the suite and demo data"
-  odoo_bin -d "$DB" -i "$MODULES" --stop-after-init --log-level=warn --max-cron-threads=0 \
-    --load-language=zh_HK
+  echo "[run] creating database $DB (Hong Kong company, English and zh_HK) with the suite and demo data"
+  # no Odoo demo data (furniture): only the suite's own demo, loaded below
+  create_db "$DB" --log-level=warn --without-demo=all
 fi
 
 if ! psql -d "$DB" -tAc "SELECT 1 FROM res_users WHERE login = 'sales.cen.1'" | grep -q 1; then
+  echo "[run] loading the suite's demo data (Odoo's demo is not installed)"
+  "$PY" setup/gen_suite_demo.py --db "$DB" --config "$CONF"
   echo "[run] generating the demo dataset"
   # shellcheck disable=SC2086
   "$PY" setup/generate_data.py --db "$DB" --config "$CONF" ${GEN_ARGS:-}

@@ -148,3 +148,9 @@ def odoo_server(request):
     server = OdooServer(db, config, _free_port()).start()
     yield server
     server.stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "demo_dataset: builds a small run.sh demo database on a scratch database (slow)"
+    )

@@ -201,3 +201,72 @@ def test_phone_numbers_and_email_tags_are_unique():
     assert ((numbers >= 20_000_000) & (numbers < 100_000_000)).all()
     tags = {gd.email_tag(i) for i in range(1, 200_001)}
     assert len(tags) == 200_000
+
+
+# --- setup/gen_jewellery.py (the jewellery and clienteling part) -------------
+
+gj = sys.modules["gen_jewellery"]
+
+
+def test_jewellery_part_is_on_for_demo_sizes_only():
+    args = gd.parse_args(["--db", "x"])
+    assert args.jewellery == "auto" and gd.with_jewellery(args)
+    big = gd.parse_args(["--db", "x", "--customers", "1000000", "--lines", "10000000"])
+    assert not gd.with_jewellery(big)
+    assert gd.with_jewellery(
+        gd.parse_args(["--db", "x", "--customers", "1000000", "--jewellery", "yes"])
+    )
+    assert not gd.with_jewellery(gd.parse_args(["--db", "x", "--jewellery", "no"]))
+    assert not gd.with_jewellery(gd.parse_args(["--db", "x", "--customers", "0", "--lines", "0"]))
+
+
+def test_plan_volumes_scale_with_customers_and_are_capped():
+    small, demo, huge = gj.plan_volumes(200), gj.plan_volumes(2000), gj.plan_volumes(10**6)
+    assert gj.plan_volumes(0) == dict.fromkeys(gj.VOLUMES, 0)
+    for name, (_share, cap) in gj.VOLUMES.items():
+        assert 0 < small[name] <= demo[name] <= huge[name] == cap, name
+    assert demo["custom_orders"] >= len(gj.CUSTOM_STATES)
+    assert demo["repairs"] >= len(gj.REPAIR_STATES)
+
+
+def test_spread_states_covers_every_state_deterministically():
+    rng = gj.rng_for(42, 2)
+    states = gj.spread_states(rng, gj.CUSTOM_STATES, gj.CUSTOM_STATE_WEIGHTS, 60)
+    assert len(states) == 60 and set(states) == set(gj.CUSTOM_STATES)
+    again = gj.spread_states(gj.rng_for(42, 2), gj.CUSTOM_STATES, gj.CUSTOM_STATE_WEIGHTS, 60)
+    assert states == again
+    assert len(gj.spread_states(rng, gj.REPAIR_STATES, gj.REPAIR_STATE_WEIGHTS, 3)) == 3
+    assert gj.spread_states(rng, gj.REPAIR_STATES, gj.REPAIR_STATE_WEIGHTS, 0) == []
+
+
+def test_consent_plan_gives_a_realistic_share_with_notice():
+    notice, opt_in = gj.consent_plan(gj.rng_for(42, 1), 5000, 7)
+    assert opt_in.shape == (5000, 7, len(gj.CONSENT_CHANNELS))
+    shares = opt_in.mean(axis=0)
+    assert shares.min() >= 0.35 and shares.max() <= 0.6, shares
+    # nobody consents without having acknowledged the collection notice
+    assert not (opt_in.any(axis=(1, 2)) & ~notice).any()
+    assert 0.8 <= notice.mean() <= 0.95
+    again = gj.consent_plan(gj.rng_for(42, 1), 5000, 7)
+    assert (again[0] == notice).all() and (again[1] == opt_in).all()
+
+
+def test_certificate_numbers_and_measurements():
+    rng = gj.rng_for(1, 4)
+    gia = gj.certificate_number("gia", rng)
+    assert gia.isdigit() and len(gia) == 10
+    assert gj.certificate_number("igi", rng).startswith("LG")
+    assert gj.certificate_number("hrd", rng).isdigit()
+    assert gj.certificate_number("other", rng).startswith("HKJL-")
+    # a 1 ct round brilliant is about 6.5 mm across and 4 mm deep
+    length, width, depth = (float(x) for x in gj.carat_measurements(1.0, "round").split(" x "))
+    assert 6.4 <= length <= 6.6 and abs(width - length) < 0.1 and 3.8 <= depth <= 4.1
+    oval = gj.carat_measurements(1.0, "oval").split(" x ")
+    assert float(oval[0]) > float(oval[1])
+
+
+def test_pick_weighted_and_dates():
+    rng = gj.rng_for(3, 8)
+    picks = gj.pick_weighted(rng, ["a", "b"], [9, 1], 1000)
+    assert 850 <= picks.count("a") <= 950
+    assert gj.day_before(dt.date(2024, 3, 1), 1) == dt.date(2024, 2, 29)
