@@ -27,3 +27,36 @@ render_conf() {
 }
 
 odoo_bin() { "$PY" -m odoo -c "$CONF" "$@"; }
+
+# create_db DB [ODOO_OPTION...]: a new database as Odoo's database manager
+# creates one for a Hong Kong company (country HK: currency HKD, the users on
+# Asia/Hong_Kong), with demo data unless --without-demo=all, and the admin
+# login admin/admin (change it on a real database); then the
+# suite is installed, which installs accounting and with it Odoo's Hong Kong
+# localisation (l10n_hk, its chart in HKD), and English plus Traditional
+# Chinese (zh_HK) are loaded. The options (e.g. --log-level=warn) go to Odoo.
+create_db() {
+  local db="$1"
+  shift
+  "$PY" - "$CONF" "$db" "$@" <<'PY' || return 1
+import sys
+
+import odoo
+from odoo.service import db as service_db
+
+conf, name, *options = sys.argv[1:]
+odoo.tools.config.parse_config(["-c", conf, *options])
+service_db._create_empty_database(name)
+demo = not odoo.tools.config["without_demo"]  # --without-demo=all: no Odoo demo (run.sh)
+# the database manager's form: demo, language, admin password, login, country
+service_db._initialize_db(None, name, demo, "en_US", "admin", "admin", "HK")
+PY
+  if [ "$(psql -d "$db" -tAc "SELECT c.code FROM res_company co
+        JOIN res_partner p ON p.id = co.partner_id
+        JOIN res_country c ON c.id = p.country_id WHERE co.id = 1")" != "HK" ]; then
+    echo "[create_db] $db: the company is not in Hong Kong (see the log above)" >&2
+    return 1
+  fi
+  odoo_bin -d "$db" -i "$MODULES" --load-language=zh_HK --stop-after-init \
+    --max-cron-threads=0 "$@"
+}

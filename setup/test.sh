@@ -15,8 +15,8 @@ trap cleanup EXIT
 
 echo "[test] creating database $DB with $MODULES (demo data included)"
 start=$(date +%s)
-if ! odoo_bin -d "$DB" -i "$MODULES" --stop-after-init --log-level=warn \
-      --max-cron-threads=0 > "$REPO/.odoo-test-install.log" 2>&1; then
+# a Hong Kong company (HKD, l10n_hk, Asia/Hong_Kong), English and zh_HK
+if ! create_db "$DB" --log-level=warn > "$REPO/.odoo-test-install.log" 2>&1; then
   tail -50 "$REPO/.odoo-test-install.log"
   echo "[test] module installation failed"; echo "0 passed, 1 failed"; exit 1
 fi
