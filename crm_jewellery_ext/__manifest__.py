@@ -44,4 +44,5 @@
         "demo/crm_jewellery_demo.xml",
     ],
     "installable": True,
+    "uninstall_hook": "uninstall_hook",
 }

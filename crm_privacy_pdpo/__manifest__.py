@@ -27,6 +27,7 @@
         "data/crm_privacy_pics_data.xml",
         "data/ir_cron_data.xml",
         "data/db_backup_data.xml",
+        "data/res_lang_data.xml",
         "report/crm_privacy_request_report.xml",
         "views/crm_privacy_pdpo_menus.xml",
         "views/crm_privacy_consent_views.xml",
@@ -54,4 +55,5 @@
     "demo": ["demo/crm_privacy_demo.xml"],
     "application": True,
     "installable": True,
+    "uninstall_hook": "uninstall_hook",
 }

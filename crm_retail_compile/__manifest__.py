@@ -2,7 +2,7 @@
     "name": "Retail CRM: Compile",
     "summary": "Branches, departments, retail customer profiles, sales-cycle records "
     "and department reports for Hong Kong retailers",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.3.1",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",
@@ -25,6 +25,7 @@
         "data/crm_retail_compile_data.xml",
         "data/crm_sales_event_data.xml",
         "data/crm_privacy_field_classification_data.xml",
+        "data/crm_partner_form_data.xml",
         "data/crm_report_data.xml",
         "data/crm_report_template_data.xml",
         "report/crm_report_run_report.xml",
@@ -43,10 +44,21 @@
         "data/crm_analytics_data.xml",
         "views/crm_analytics_views.xml",
         "views/crm_retail_compile_menus.xml",
+        "views/crm_retail_home_views.xml",
     ],
     "demo": [
         "demo/crm_retail_compile_demo.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "crm_retail_compile/static/src/home/**/*",
+            "crm_retail_compile/static/src/fields/**/*",
+        ],
+        "web.assets_tests": [
+            "crm_retail_compile/static/tests/tours/**/*",
+        ],
+    },
     "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

@@ -21,3 +21,4 @@ from . import account_move
 from . import stock_picking
 from . import stock_move
 from . import crm_report_template
+from . import crm_retail_home

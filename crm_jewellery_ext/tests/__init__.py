@@ -6,3 +6,5 @@ from . import test_abnormal
 from . import test_reviews_clienteling
 from . import test_system_fields
 from . import test_branch_links
+from . import test_stock_form_access
+from . import test_home_data

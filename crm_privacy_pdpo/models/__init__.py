@@ -21,9 +21,12 @@ from . import base
 from . import res_partner
 from . import crm_lead
 from . import mailing_mailing
+from . import mailing_trace
 from . import crm_privacy_blacklist_mixin
 from . import mail_blacklist
 from . import phone_blacklist
 from . import ir_actions_report
 from . import db_backup
 from . import res_users
+from . import ir_module_module
+from . import res_lang

@@ -3,9 +3,12 @@ from . import test_classification
 from . import test_consent
 from . import test_mailing
 from . import test_request
+from . import test_pics_bilingual
 from . import test_retention
+from . import test_retention_progress
 from . import test_export
 from . import test_export_budget
 from . import test_breach
 from . import test_spreadsheet_safety
 from . import test_system_fields
+from . import test_zh_hk_translations

@@ -39,3 +39,4 @@ from . import crm_customer_identity
 from . import crm_api_call
 from . import crm_online_activity
 from . import crm_retail_api
+from . import crm_retail_home

@@ -1,7 +1,11 @@
 from . import test_branch_security
 from . import test_retail_profile
 from . import test_sales_events
+from . import test_sales_event_totals
 from . import test_reports
+from . import test_report_queue_progress
+from . import test_report_engine_lib
+from . import test_report_datasets
 from . import test_privacy_integration
 from . import test_department_clearance
 from . import test_api
@@ -9,6 +13,8 @@ from . import test_api_schema
 from . import test_api_hardening
 from . import test_dq_engine
 from . import test_dq_lib
+from . import test_dq_fix
+from . import test_customer_entry
 from . import test_analytics
 from . import test_analytics_math
 from . import test_report_writers
@@ -18,3 +24,6 @@ from . import test_branch_links
 from . import test_branch_data_rules
 from . import test_branch_registry
 from . import test_login_security
+from . import test_home_tours
+from . import test_report_pdf
+from . import test_home_data
