@@ -31,6 +31,8 @@ from conftest import ROOT
 from psycopg2 import sql
 
 MODULES = ["crm_privacy_pdpo", "crm_retail_compile", "crm_jewellery_ext"]
+# The scripts below run in `odoo shell`, which rolls back on exit: their
+# explicit commit is what makes the uninstall and the probe data persist.
 UNINSTALL = (
     "env['ir.module.module'].search([('name', 'in', %r)]).button_immediate_uninstall()\n"
     "env.cr.commit()\n" % MODULES
