@@ -154,3 +154,35 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "demo_dataset: builds a small run.sh demo database on a scratch database (slow)"
     )
+
+
+@pytest.fixture(scope="module")
+def admin(odoo_server):
+    """The administrator's XML-RPC client."""
+    return odoo_server.client("admin", "admin")
+
+
+def ref(admin, xml_id):
+    """The database id of ``module.name``."""
+    module, name = xml_id.split(".")
+    return admin("ir.model.data", "check_object_reference", module, name)[1]
+
+
+def new_user(odoo_server, admin, login, groups, branches=(), password=None, **vals):
+    """Create a user with the given groups (xml-ids) and branches (the first
+    is its default branch); return its XML-RPC client. The password follows
+    the suite's password policy unless one is given."""
+    password = password or login + "-pw"
+    values = {
+        "name": login,
+        "login": login,
+        "email": f"{login}@example.com",
+        "password": password,
+        "groups_id": [(6, 0, [ref(admin, group) for group in groups])],
+    }
+    if branches:
+        values["retail_branch_ids"] = [(6, 0, list(branches))]
+        values["retail_branch_id"] = branches[0]
+    values.update(vals)
+    admin("res.users", "create", values)
+    return odoo_server.client(login, password)

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg2
-import pytest
 from conftest import ROOT
 
 TABLES = (
@@ -65,11 +64,6 @@ def _fingerprint(db):
 def _drop(db):
     subprocess.run(["dropdb", "--if-exists", "--force", db], check=True)
     shutil.rmtree(DATA_DIR / "filestore" / db, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def admin(odoo_server):
-    return odoo_server.client("admin", "admin")
 
 
 def test_scheduled_backup_rotation_and_restore(odoo_server, admin):

@@ -11,11 +11,6 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def admin(odoo_server):
-    return odoo_server.client("admin", "admin")
-
-
-@pytest.fixture(scope="module")
 def setup(odoo_server, admin):
     tag = uuid.uuid4().hex[:6]
     ref = lambda module, name: admin("ir.model.data", "check_object_reference", module, name)[1]

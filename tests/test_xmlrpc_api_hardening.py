@@ -28,11 +28,6 @@ FAULT_VALIDATION, FAULT_ACCESS, FAULT_TRACEBACK = 2, 4, 1
 
 
 @pytest.fixture(scope="module")
-def admin(odoo_server):
-    return odoo_server.client("admin", "admin")
-
-
-@pytest.fixture(scope="module")
 def env(odoo_server, admin):
     tag = uuid.uuid4().hex[:6]
     ref = lambda module, name: admin("ir.model.data", "check_object_reference", module, name)[1]

@@ -8,11 +8,6 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def admin(odoo_server):
-    return odoo_server.client("admin", "admin")
-
-
-@pytest.fixture(scope="module")
 def world(odoo_server, admin):
     """Two branches, a staff user in the first, a customer in each."""
     tag = uuid.uuid4().hex[:6].upper()

@@ -8,16 +8,7 @@ import uuid
 import xmlrpc.client
 
 import pytest
-
-
-@pytest.fixture(scope="module")
-def admin(odoo_server):
-    return odoo_server.client("admin", "admin")
-
-
-def _group(admin, xml_id):
-    module, name = xml_id.split(".")
-    return admin("ir.model.data", "check_object_reference", module, name)[1]
+from conftest import new_user
 
 
 @pytest.fixture(scope="module")
@@ -30,20 +21,7 @@ def world(odoo_server, admin):
     central = admin("crm.retail.branch", "create", {"code": f"L2{tag}", "name": f"Links CE {tag}"})
 
     def user(login, group, branch):
-        admin(
-            "res.users",
-            "create",
-            {
-                "name": login,
-                "login": login,
-                "email": f"{login}@example.com",
-                "password": login + "-pw",
-                "groups_id": [(6, 0, [_group(admin, group)])],
-                "retail_branch_ids": [(6, 0, [branch])],
-                "retail_branch_id": branch,
-            },
-        )
-        return odoo_server.client(login, login + "-pw")
+        return new_user(odoo_server, admin, login, [group], [branch])
 
     staff_mk = user(f"links.staff.{tag.lower()}", "crm_retail_compile.group_branch_staff", mk)
     manager_ce = user(

@@ -9,17 +9,7 @@ import uuid
 import xmlrpc.client
 
 import pytest
-from conftest import pg_scalar
-
-
-@pytest.fixture(scope="module")
-def admin(odoo_server):
-    return odoo_server.client("admin", "admin")
-
-
-def _group(admin, xml_id):
-    module, name = xml_id.split(".")
-    return admin("ir.model.data", "check_object_reference", module, name)[1]
+from conftest import new_user, pg_scalar
 
 
 @pytest.fixture(scope="module")
@@ -28,21 +18,8 @@ def world(odoo_server, admin):
     branch = admin("crm.retail.branch", "create", {"code": f"E{tag}", "name": f"Entry {tag}"})
     other = admin("crm.retail.branch", "create", {"code": f"F{tag}", "name": f"Other {tag}"})
 
-    def user(login, group, branch_id):
-        admin(
-            "res.users",
-            "create",
-            {
-                "name": login,
-                "login": login,
-                "email": f"{login}@example.com",
-                "password": login + "-pw",
-                "groups_id": [(6, 0, [_group(admin, group)])],
-                "retail_branch_ids": [(6, 0, [branch_id])],
-                "retail_branch_id": branch_id,
-            },
-        )
-        return odoo_server.client(login, login + "-pw")
+    def user(login, group, branch):
+        return new_user(odoo_server, admin, login, [group], [branch])
 
     district = admin(
         "ir.model.data", "check_object_reference", "crm_retail_compile", "district_cw"

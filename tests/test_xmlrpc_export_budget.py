@@ -17,11 +17,6 @@ import requests
 BUDGET = 500  # crm_privacy_pdpo.export_approval_limit (default)
 
 
-@pytest.fixture(scope="module")
-def admin(odoo_server):
-    return odoo_server.client("admin", "admin")
-
-
 def _ref(admin, module, name):
     return admin("ir.model.data", "check_object_reference", module, name)[1]
 

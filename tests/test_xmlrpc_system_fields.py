@@ -10,11 +10,6 @@ import requests
 
 
 @pytest.fixture(scope="module")
-def admin(odoo_server):
-    return odoo_server.client("admin", "admin")
-
-
-@pytest.fixture(scope="module")
 def world(odoo_server, admin):
     tag = uuid.uuid4().hex[:6]
     ref = lambda module, name: admin("ir.model.data", "check_object_reference", module, name)[1]

@@ -29,10 +29,22 @@ def classify(query):
     query = (query or "").strip()
     digits = phone_digits(query)
     if re.fullmatch(r"[\d\s()+-]+", query or "x") and len(digits) >= HK_PHONE_DIGITS:
-        return "phone", digits[-HK_PHONE_DIGITS:]
+        # the whole key (as the SQL function crm_phone_key gives it), so a
+        # foreign number never matches a Hong Kong one ending the same way
+        return "phone", digits
     if len(query) < MIN_REFERENCE_LENGTH:
         raise LookupError_(query)
     return "reference", query.upper()
+
+
+def caller_key(number):
+    """The phone key of a caller's number in any format (``9123 4567``,
+    ``+852 9123-4567``, ``85291234567``, ``(852) 91234567``, a foreign number
+    with its country code); raise when it is not a full phone number."""
+    kind, value = classify(number)
+    if kind != "phone":
+        raise LookupError_(number)
+    return value
 
 
 def mask_phone(value):

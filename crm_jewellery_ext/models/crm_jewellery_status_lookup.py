@@ -67,11 +67,10 @@ class CrmJewelleryStatusLookup(models.TransientModel):
         if kind == "reference":
             match = SQL("UPPER(r.name) = %s", value)
         else:
+            # crm_retail_compile's one phone key, served by its expression
+            # indexes on res_partner (crm_customer_identity.py)
             match = SQL(
-                """(RIGHT(REGEXP_REPLACE(COALESCE(p.phone, ''), '[^0-9]', '', 'g'), 8)
-                        = %(d)s
-                    OR RIGHT(REGEXP_REPLACE(COALESCE(p.mobile, ''), '[^0-9]', '', 'g'), 8)
-                        = %(d)s)""",
+                "(crm_phone_key(p.phone) = %(d)s OR crm_phone_key(p.mobile) = %(d)s)",
                 d=value,
             )
         self.env.flush_all()

@@ -108,6 +108,13 @@ class TestClientFile(JewelleryCommon):
             .lookup_status("6123 9876")
         )
         self.assertEqual([r["reference"] for r in by_phone], [order_b.name])
+        # written with the country code, it is the same number; a foreign
+        # number ending in the same eight digits is not
+        Lookup = self.env["crm.jewellery.status.lookup"].with_user(self.staff_a)
+        self.assertEqual(
+            [r["reference"] for r in Lookup.lookup_status("+852 6123 9876")], [order_b.name]
+        )
+        self.assertFalse(Lookup.lookup_status("+44 20 6123 9876"))
         with self.assertRaises(UserError):
             self.env["crm.jewellery.status.lookup"].with_user(self.staff_a).lookup_status("JC")
         with self.assertRaises(AccessError):

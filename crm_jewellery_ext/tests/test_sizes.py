@@ -62,6 +62,10 @@ class TestSizeTables(BaseCase):
 
     def test_lookup_queries(self):
         self.assertEqual(lookup.classify("+852 9123 4567"), ("phone", "91234567"))
+        self.assertEqual(lookup.classify("852-9123-4567"), ("phone", "91234567"))
+        # a foreign number keeps its country code: it cannot match the Hong
+        # Kong number with the same last eight digits
+        self.assertEqual(lookup.classify("+86 139 9123 4567"), ("phone", "8613991234567"))
         self.assertEqual(lookup.classify("jco/2025/00001"), ("reference", "JCO/2025/00001"))
         for vague in ("", "91", "JCO"):
             with self.assertRaises(lookup.LookupError_):
