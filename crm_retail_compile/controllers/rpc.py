@@ -12,13 +12,17 @@ def remote_addr_for_rpc():
     """Odoo hides the request while it dispatches an XML-RPC/JSON-RPC call
     (odoo.http.borrow_request); keep its address (as Odoo sees it: the
     X-Forwarded-For address only in proxy mode) on the thread for the login
-    check of res.users (allowed networks of the user's branches)."""
+    checks of res.users: allowed networks of the user's branches, and
+    password-free RPC for users who must use two-factor login
+    (res.users._rpc_api_keys_only)."""
     thread = threading.current_thread()
     thread.crm_remote_addr = request.httprequest.remote_addr
+    thread.crm_rpc_call = True
     try:
         yield
     finally:
         thread.crm_remote_addr = None
+        thread.crm_rpc_call = False
 
 
 class CrmRPC(RPC):

@@ -26,12 +26,16 @@ class CrmLead(models.Model):
         return res
 
     def _prepare_customer_values(self, partner_name, is_company=False, parent_id=False):
-        """Customers created from a lead belong to the lead's branch."""
+        """Customers created from a lead of a branch belong to the lead's
+        branch and, for a person, are retail customers (their phone and
+        e-mail are checked as retail customers' are). A lead without a
+        branch (not a retail flow: B2B, Odoo's own flows) creates an
+        ordinary contact, as in Odoo."""
         values = super()._prepare_customer_values(partner_name, is_company, parent_id)
         if self.retail_branch_id:
             values["retail_branch_id"] = self.retail_branch_id.id
-        if not is_company:
-            values["is_retail_customer"] = True
+            if not is_company:
+                values["is_retail_customer"] = True
         return values
 
     def _prepare_opportunity_quotation_context(self):

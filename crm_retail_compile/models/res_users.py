@@ -177,10 +177,20 @@ class ResUsers(models.Model):
         return super()._mfa_enforced() and self._crm_is_retail_person()
 
     def _rpc_api_keys_only(self):
-        # without this, a user forced into two-factor login could still use
-        # its password alone over XML-RPC
+        """Without this, a user forced into two-factor login could still use
+        its password alone over XML-RPC/JSON-RPC. The rule is the suite's and
+        applies to the calls of the RPC routes (controllers/rpc.py marks the
+        thread while Odoo dispatches them: /xmlrpc, /xmlrpc/2, /jsonrpc, the
+        only routes that check passwords non-interactively). Stock Odoo's own
+        rule (auth_totp: users with two-factor login set up) applies
+        everywhere. In-process logins keep stock behaviour: Odoo's test
+        harness (HttpCase.authenticate, the tours) logs its users in with
+        their password through the same non-interactive check, and Odoo's
+        own tests expect 'admin' to log in so on a database without demo."""
         if super()._rpc_api_keys_only():
             return True
+        if not getattr(threading.current_thread(), "crm_rpc_call", False):
+            return False
         param = self.env["ir.config_parameter"].sudo().get_param(MFA_RPC_API_KEYS_PARAM)
         return param == "1" and self._mfa_enforced()
 

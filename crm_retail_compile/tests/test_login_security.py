@@ -5,6 +5,7 @@ per branch, the password policy (password_security) and the idle-session
 timeout (auth_session_timeout). The same paths over a real server:
 tests/test_xmlrpc_login_security.py."""
 
+import threading
 from unittest.mock import patch
 
 from odoo.exceptions import AccessDenied, UserError, ValidationError
@@ -135,15 +136,20 @@ class TestLoginSecurity(TransactionCase):
         credential = {"login": "ls_staff", "password": "ls_staff", "type": "password"}
         staff = self.staff.with_user(self.staff)
         icp.set_param(res_users_module.MFA_RPC_API_KEYS_PARAM, "1")
-        self.assertTrue(staff._rpc_api_keys_only())
-        with self.assertRaises(AccessDenied):
-            staff._check_credentials(credential, {"interactive": False})
-        # the web login (interactive) goes on to the two-factor step
-        staff._check_credentials(credential, {"interactive": True})
-        # exempt users and machines keep password RPC
-        self.assertFalse(self.integration._rpc_api_keys_only())
+        # the rule is for the calls of the RPC routes (controllers/rpc.py)
+        with patch.object(threading.current_thread(), "crm_rpc_call", True, create=True):
+            self.assertTrue(staff._rpc_api_keys_only())
+            with self.assertRaises(AccessDenied):
+                staff._check_credentials(credential, {"interactive": False})
+            # the web login (interactive) goes on to the two-factor step
+            staff._check_credentials(credential, {"interactive": True})
+            # exempt users and machines keep password RPC
+            self.assertFalse(self.integration._rpc_api_keys_only())
+        # in-process logins (Odoo's HttpCase.authenticate) keep stock behaviour
+        self.assertFalse(staff._rpc_api_keys_only())
         icp.set_param(res_users_module.MFA_RPC_API_KEYS_PARAM, "0")
-        staff._check_credentials(credential, {"interactive": False})
+        with patch.object(threading.current_thread(), "crm_rpc_call", True, create=True):
+            staff._check_credentials(credential, {"interactive": False})
 
     # -- password policy and session timeout -----------------------------------
 
