@@ -7,6 +7,7 @@ from . import crm_jewellery_anniversary
 from . import crm_jewellery_wish
 from . import crm_jewellery_certificate
 from . import crm_jewellery_custom_order
+from . import crm_jewellery_custom_order_reminder
 from . import repair_order
 from . import crm_jewellery_review
 from . import crm_jewellery_review_attempt
@@ -17,6 +18,8 @@ from . import crm_jewellery_reminder_log
 from . import crm_jewellery_clienteling_log
 from . import crm_jewellery_status_lookup
 from . import crm_jewellery_status_lookup_line
+from . import crm_jewellery_caller_lookup
+from . import crm_jewellery_caller_lookup_line
 from . import account_move
 from . import stock_picking
 from . import stock_move

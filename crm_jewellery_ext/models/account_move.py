@@ -11,6 +11,11 @@ class AccountMove(models.Model):
         for move in self:
             move.last_reminder_stage = stages.get(move.id, False)
 
+    def action_remind_now(self):
+        """Remind Now: send the payment reminder of an unpaid invoice now
+        (button; also over XML-RPC; see crm.jewellery.reminder.log.remind_now)."""
+        return self.env["crm.jewellery.reminder.log"]._remind_now_action(self)
+
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         self._check_abnormal(posted)

@@ -1,9 +1,12 @@
 import datetime
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..lib.reminders import LOOKAHEAD_DAYS, STAGES, stage_to_send
+from ..lib.reminders import LOOKAHEAD_DAYS, STAGES, current_stage, stage_to_send
+
+REMIND_NOW_GROUP = "crm_retail_compile.group_branch_staff"
 
 REMINDER_MODELS = [
     ("account.move", "Invoice"),
@@ -46,12 +49,21 @@ class CrmJewelleryReminderLog(models.Model):
         default=fields.Date.context_today, required=True, readonly=True, crm_system=True
     )
     channel = fields.Char(readonly=True, crm_system=True)
+    reminded_by_id = fields.Many2one(
+        "res.users",
+        string="Sent By",
+        readonly=True,
+        crm_system=True,
+        help='Who sent it with "Remind Now"; empty: the daily reminder job.',
+    )
 
+    # the daily job sends each stage once (it skips stages already logged);
+    # "Remind Now" may send the current stage again, but not twice a day
     _sql_constraints = [
         (
             "stage_uniq",
-            "unique(res_model, res_id, stage)",
-            "This reminder stage was already sent for this document.",
+            "unique(res_model, res_id, stage, sent_date)",
+            "This reminder stage was already sent for this document today.",
         )
     ]
 
@@ -122,6 +134,163 @@ class CrmJewelleryReminderLog(models.Model):
         logs = self.sudo().create(vals_list)
         logs._deliver()
         return logs
+
+    # ------------------------------------------------------------------
+    # Remind now
+    # ------------------------------------------------------------------
+    @api.model
+    def remind_now(self, res_model, res_ids):
+        """Send the payment reminder of unpaid invoices or custom orders now
+        (also over XML-RPC). Returns ``[{res_model, res_id, stage, channel,
+        log_id}]``. Raises a UserError, sending nothing, when a document has
+        nothing to remind (paid, cancelled, not confirmed), its customer
+        cannot be reached by e-mail or SMS, or its stage already went out
+        today; an AccessError for a user outside branch staff or a document
+        the user may not read."""
+        self._check_remind_now_group()
+        if res_model not in TEMPLATES:
+            raise UserError(_("Payment reminders are sent for invoices and custom orders only."))
+        if not isinstance(res_ids, (list, tuple)) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in res_ids
+        ):
+            raise UserError(_("Give the documents as a list of ids."))
+        records = self.env[res_model].browse(res_ids).exists()
+        if len(records) != len(set(res_ids)):
+            raise UserError(_("Unknown document."))
+        logs = self._remind_now(records)
+        return [
+            {
+                "res_model": log.res_model,
+                "res_id": log.res_id,
+                "stage": log.stage,
+                "channel": log.channel or False,
+                "log_id": log.id,
+            }
+            for log in logs
+        ]
+
+    @api.model
+    def _check_remind_now_group(self):
+        if not self.env.user.has_group(REMIND_NOW_GROUP):
+            raise AccessError(_("Only branch staff can send payment reminders."))
+
+    @api.model
+    def _remind_now_action(self, records):
+        """Remind Now button of a document: send, then say on which channel."""
+        logs = self._remind_now(records)
+        labels = {"email": _("e-mail"), "sms": _("SMS")}
+        channels = sorted({labels.get(c, c) for c in logs.mapped("channel") if c})
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _(
+                    "Payment reminder sent by %(channel)s.", channel=", ".join(channels) or "-"
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _remind_now(self, records):
+        """Check, log and deliver the current stage of each of ``records``
+        (atomic: one refusal sends nothing)."""
+        if not records:
+            raise UserError(_("Nothing to remind."))
+        self._check_remind_now_group()
+        # the branch rules: only documents the user may read
+        records.check_access("read")
+        today = fields.Date.context_today(self)
+        res_model = records._name
+        # one "Remind Now" per document at a time (double clicks, two tabs)
+        for res_id in sorted(records.ids):
+            self.env.cr.execute(
+                SQL("SELECT pg_advisory_xact_lock(hashtext(%s), %s)", res_model, res_id)
+            )
+        self.env.flush_all()
+        sent_today = {
+            (res_id, stage)
+            for res_id, stage in self.env.execute_query(
+                SQL(
+                    """SELECT res_id, stage FROM crm_jewellery_reminder_log
+                        WHERE res_model = %s AND res_id = ANY(%s) AND sent_date = %s""",
+                    res_model,
+                    records.ids,
+                    today,
+                )
+            )
+        }
+        Service = self.env["crm.jewellery.service.mixin"]
+        vals_list = []
+        for rec in records.sudo():
+            due_date, amount = self._reminder_balance(rec)
+            partner = rec.partner_id
+            if partner.crm_anonymised:
+                raise UserError(_("%(doc)s: the customer was anonymised.", doc=rec.display_name))
+            if Service._jewellery_channel(partner) == "call":
+                raise UserError(
+                    _(
+                        "%(doc)s: %(customer)s has no e-mail address or mobile to remind, or "
+                        "prefers not to be written to (%(channel)s): call them instead.",
+                        doc=rec.display_name,
+                        customer=partner.display_name,
+                        channel=partner.preferred_contact_channel or "-",
+                    )
+                )
+            # the stage reached today; before the first one, the earliest
+            stage = current_stage(due_date, today) or STAGES[0][0]
+            if (rec.id, stage) in sent_today:
+                raise UserError(
+                    _(
+                        "%(doc)s: this payment reminder was already sent today.",
+                        doc=rec.display_name,
+                    )
+                )
+            vals_list.append(
+                {
+                    "res_model": res_model,
+                    "res_id": rec.id,
+                    "partner_id": partner.id,
+                    "stage": stage,
+                    "due_date": due_date,
+                    "amount_due": amount,
+                    "sent_date": today,
+                    "reminded_by_id": self.env.uid,
+                }
+            )
+        # checked above (group, branch rules, balance, channel): the log is
+        # the job's, written as superuser
+        logs = self.sudo().create(vals_list)
+        logs._deliver()
+        return logs
+
+    @api.model
+    def _reminder_balance(self, rec):
+        """(due date, amount) of an unpaid document, as the daily job selects
+        them; a UserError when there is nothing to remind."""
+        if rec._name == "account.move":
+            unpaid = (
+                rec.move_type == "out_invoice"
+                and rec.state == "posted"
+                and rec.payment_state in ("not_paid", "partial")
+                and rec.amount_residual > 0
+            )
+            due_date, amount = rec.invoice_date_due, rec.amount_residual
+        else:
+            unpaid = rec.state not in ("cancelled", "quotation") and rec.balance > 0
+            due_date, amount = rec.balance_due_date or rec.ready_date, rec.balance
+        if not unpaid:
+            raise UserError(
+                _(
+                    "%(doc)s has no unpaid balance to remind (paid, cancelled or not "
+                    "confirmed yet).",
+                    doc=rec.display_name,
+                )
+            )
+        if not rec.partner_id:
+            raise UserError(_("%(doc)s has no customer to remind.", doc=rec.display_name))
+        return due_date, amount
 
     def _deliver(self):
         """Send each reminder on the customer's channel (service message: no

@@ -115,6 +115,16 @@ class TestClientFile(JewelleryCommon):
             [r["reference"] for r in Lookup.lookup_status("+852 6123 9876")], [order_b.name]
         )
         self.assertFalse(Lookup.lookup_status("+44 20 6123 9876"))
+        # the form: a second look-up replaces the first one's lines
+        wizard = (
+            self.env["crm.jewellery.status.lookup"]
+            .with_user(self.staff_a)
+            .create({"query": order_b.name})
+        )
+        wizard.action_lookup()
+        wizard.query = "6123 9876"
+        wizard.action_lookup()
+        self.assertEqual(wizard.line_ids.mapped("reference"), [order_b.name])
         with self.assertRaises(UserError):
             self.env["crm.jewellery.status.lookup"].with_user(self.staff_a).lookup_status("JC")
         with self.assertRaises(AccessError):

@@ -47,7 +47,10 @@ class TestReminders(JewelleryCommon):
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
         self.assertFalse(send(due + datetime.timedelta(days=8)))
         self.assertEqual(
-            Log.search([("res_id", "=", invoice.id)]).mapped("stage"), ["due", "before_due"]
+            Log.search([("res_model", "=", "account.move"), ("res_id", "=", invoice.id)]).mapped(
+                "stage"
+            ),
+            ["due", "before_due"],
         )
 
     def test_custom_order_balance_reminders(self):
