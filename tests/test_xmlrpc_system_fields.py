@@ -104,6 +104,9 @@ def test_outputs_cannot_be_repointed_to_another_file(world, admin):
     _login, _pw, fin = world["fin_12"]
     own = run_report(mkt, world, "marketing_segments")
     finance_run = run_report(fin, world, "finance_profit_segment")
+    # files are rendered on their first download
+    call(fin, "report_fetch", finance_run, "xlsx")
+    call(mkt, "report_fetch", own, "xlsx")
     [finance] = admin(
         "crm.report.run",
         "read",

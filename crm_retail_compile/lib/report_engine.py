@@ -27,6 +27,23 @@ from dataclasses import dataclass, field
 from odoo.tools import SQL
 
 PERIODS = ("day", "week", "month", "quarter", "year")
+# What one result row (crm.report.line) holds: dimensions (with the customer
+# columns of customer-level reports) and measures. A template asking for more
+# is refused when saved.
+MAX_DIMENSIONS = 10
+MAX_MEASURES = 10
+# Column kinds: dimensions are "char" (or "date" for the period); measures are
+# "monetary" (HK$), "percent", "integer" (counts) or "number".
+MEASURE_KINDS = ("monetary", "percent", "integer", "number")
+# Aggregates that count rows or records: their measures are integers.
+COUNT_AGGREGATES = (
+    "count",
+    "count_distinct",
+    "count_set",
+    "count_type",
+    "net_orders",
+    "count_where",
+)
 DETAIL_LEVELS = ("aggregated", "customer")
 SENSITIVITY_ORDER = ("public", "internal", "confidential", "restricted")
 
@@ -50,6 +67,38 @@ class Measure:
     agg: tuple
     currency: bool = False
     percent: bool = False
+    # "integer", "number", "monetary" or "percent"; inferred when empty
+    # (see ``measure_kind``)
+    kind: str = ""
+
+
+def measure_kind(measure, field_type=None):
+    """The type of a measure's values: monetary (HK$), percent, integer
+    (counts, sums of integer fields) or number. ``field_type(path)`` gives the
+    Odoo type of a field path (optional)."""
+    if measure.kind:
+        return measure.kind
+    if measure.percent:
+        return "percent"
+    if measure.currency:
+        return "monetary"
+    if measure.agg[0] in COUNT_AGGREGATES:
+        return "integer"
+    if measure.agg[0] == "sum" and field_type and field_type(measure.agg[1]) == "integer":
+        return "integer"
+    return "number"
+
+
+def measure_aggregation(measure):
+    """How a measure's values combine at a higher level of a pivot:
+    ``ratio`` (recomputed from numerator and denominator: ratios and
+    averages), ``distinct`` (distinct counts: not additive) or ``sum``."""
+    kind = measure.agg[0]
+    if kind in ("ratio", "avg"):
+        return "ratio"
+    if kind == "count_distinct":
+        return "distinct"
+    return "sum"
 
 
 @dataclass(frozen=True)
@@ -316,6 +365,26 @@ class ReportSpec:
     pseudonymise: bool = True
     precalculated: bool = False
 
+    def width(self):
+        """(dimensions, measures) of a result row: the period aside, the
+        customer columns of a customer-level report count as dimensions."""
+        width = len([d for d in self.dimensions if d != "period"])
+        if self.detail == "customer":
+            width += len([c for c in self.customer_columns if c != "name"])
+        return width, len(self.measures)
+
+    def check_width(self):
+        dimensions, measures = self.width()
+        if dimensions > MAX_DIMENSIONS:
+            raise ReportSpecError(
+                f"{dimensions} dimensions and customer columns requested: a report result "
+                f"holds at most {MAX_DIMENSIONS}"
+            )
+        if measures > MAX_MEASURES:
+            raise ReportSpecError(
+                f"{measures} measures requested: a report result holds at most {MAX_MEASURES}"
+            )
+
     def validate(self, datasets):
         """Raise ReportSpecError with a clear message when the spec is wrong.
 
@@ -344,6 +413,7 @@ class ReportSpec:
         for measure in self.measures:
             if measure not in dataset.measures:
                 raise ReportSpecError(f"Dataset {self.dataset!r} has no measure {measure!r}")
+        self.check_width()
         if self.detail == "customer" and not dataset.customer_field:
             raise ReportSpecError(f"Dataset {self.dataset!r} has no customer level")
         for column in self.customer_columns:
@@ -357,6 +427,17 @@ class CompiledReport:
     query: SQL
     columns: list  # [(code, label, kind)] in the order of the SELECT
     dataset: Dataset
+    # how each column combines across rows: None (dimensions), "sum",
+    # "ratio" or "distinct" (see ``measure_aggregation``)
+    aggregations: list = field(default_factory=list)
+    # {column index: (numerator index, denominator index)} of the ratio
+    # columns: their parts follow the visible columns in the SELECT (the
+    # numerator already multiplied by the ratio's factor), so a ratio can
+    # be recomputed at any level of a pivot: SUM(num) / SUM(den)
+    parts: dict = field(default_factory=dict)
+    # indexes of the template's dimensions among the columns (not the
+    # period, not the customer columns)
+    dimension_indexes: list = field(default_factory=list)
 
 
 def _aggregate(agg, field_sql, alias_sql, measure_sql):
@@ -402,6 +483,18 @@ def _aggregate(agg, field_sql, alias_sql, measure_sql):
     raise ReportSpecError(f"Unknown aggregate {kind!r}")
 
 
+def _ratio_parts(agg, field_sql, measure_sql):
+    """(numerator * factor, denominator) SQL of a ratio or an average."""
+    if agg[0] == "avg":
+        value = field_sql(agg[1])
+        return SQL("COALESCE(SUM(%s), 0)::float", value), SQL("COUNT(%s)::float", value)
+    _kind, num, den, factor = agg
+    return (
+        SQL("((%s)::numeric * %s)::float", measure_sql(num), factor),
+        SQL("(%s)::float", measure_sql(den)),
+    )
+
+
 def compile_report(
     spec,
     datasets,
@@ -412,6 +505,8 @@ def compile_report(
     tz="Asia/Hong_Kong",
     pseudonym_secret=None,
     allowed_customer_columns=None,
+    unknown_label=None,
+    field_type=None,
 ):
     """Compile ``spec`` over ``query`` (a Query from ``Model._search``).
 
@@ -427,6 +522,9 @@ def compile_report(
     :param pseudonym_secret: when set, customer rows carry a stable pseudonym
         instead of the customer's identity
     :param allowed_customer_columns: the customer columns the clearance allows
+    :param unknown_label: the label of a dimension without value (None: empty)
+    :param field_type: callable(path) -> Odoo type of a field (integer sums
+        are counts)
     :return: CompiledReport with one SQL query
     """
     dataset = spec.validate(datasets)
@@ -434,6 +532,7 @@ def compile_report(
     # name but sorts by id (the name adds nothing to the order, and sorting
     # a million names with the collation costs seconds)
     select, group, order, columns = [], [], [], []
+    dimension_indexes = []
 
     for dim in spec.dimensions:
         if dim == "period":
@@ -451,7 +550,10 @@ def compile_report(
         else:
             definition = dataset.dimensions[dim]
             label, group_by = label_sql(definition.path)
+            dimension_indexes.append(len(columns))
             columns.append((dim, definition.label, "char"))
+            if unknown_label is not None:
+                label = SQL("COALESCE(%s, %s)", label, unknown_label)
             select.append(label)
             group.extend(group_by)
             order.append(group_by[0])
@@ -494,21 +596,29 @@ def compile_report(
             )
         return compiled_measures[code]
 
+    aggregations = [None] * len(columns)
+    ratios = []
     for code in spec.measures:
         select.append(measure_sql(code))
         definition = dataset.measures[code]
-        columns.append(
-            (
-                code,
-                definition.label,
-                "percent"
-                if definition.percent
-                else "monetary"
-                if definition.currency
-                else "number",
-            )
-        )
+        columns.append((code, definition.label, measure_kind(definition, field_type)))
+        aggregation = measure_aggregation(definition)
+        aggregations.append(aggregation)
+        if aggregation == "ratio":
+            ratios.append((len(columns) - 1, definition))
+    parts = {}
+    for index, definition in ratios:
+        numerator, denominator = _ratio_parts(definition.agg, field_sql, measure_sql)
+        parts[index] = (len(select), len(select) + 1)
+        select += [numerator, denominator]
 
     query.groupby = SQL(", ").join(group) if group else None
     query.order = SQL(", ").join(order) if order else None
-    return CompiledReport(query=query.select(*select), columns=columns, dataset=dataset)
+    return CompiledReport(
+        query=query.select(*select),
+        columns=columns,
+        dataset=dataset,
+        aggregations=aggregations,
+        parts=parts,
+        dimension_indexes=dimension_indexes,
+    )

@@ -68,9 +68,11 @@ class CsvSink:
         self.handle = open(path, "w", newline="", encoding="utf-8-sig")  # noqa: SIM115
         self.writer = csv.writer(self.handle)
         self.writer.writerow([safe_text(str(label)) for _code, label, _kind in columns])
+        # rows may carry hidden values after the columns (ratio parts)
+        self.width = len(columns)
 
     def add_row(self, row):
-        self.writer.writerow([_cell(v) for v in row])
+        self.writer.writerow([_cell(v) for v in row[: self.width]])
 
     def close(self):
         self.handle.close()
@@ -95,6 +97,7 @@ class XlsxBook:
             "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
             "monetary": wb.add_format({"num_format": "#,##0.00"}),
             "number": wb.add_format({"num_format": "#,##0.##"}),
+            "integer": wb.add_format({"num_format": "#,##0"}),
             "percent": wb.add_format({"num_format": "0.00"}),
         }
         self.formats = [formats.get(kind) for _code, _label, kind in columns]
@@ -146,7 +149,7 @@ class XlsxBook:
 # An Excel date is a day count from 1899-12-30 (for dates after 1900-02-28,
 # which keeps Lotus 1-2-3's leap-year bug out of the way).
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
-NUMERIC_KINDS = ("monetary", "number", "percent")
+NUMERIC_KINDS = ("monetary", "number", "percent", "integer")
 
 
 def prepare_row(row, kinds):
@@ -365,36 +368,56 @@ def sha256_file(path):
 
 
 class Totals:
-    """Running totals of the additive measures while rows stream past."""
+    """Running totals while rows stream past: additive measures are summed,
+    ratios (and averages) are recomputed from the sums of their numerator
+    and denominator, distinct counts are left out (they do not add up across
+    groups).
 
-    ADDITIVE = ("monetary", "number")
-    # distinct counts and averages do not add up across groups
-    NON_ADDITIVE = ("customers", "discount_avg", "quality_score")
+    :param columns: [(code, label, kind)]
+    :param aggregations: per column None, "sum", "ratio" or "distinct"
+        (without it: every monetary or number column is summed)
+    :param parts: {column index: (numerator index, denominator index)} of
+        the ratio columns in the rows
+    """
 
-    def __init__(self, columns):
+    ADDITIVE = ("monetary", "number", "integer")
+
+    def __init__(self, columns, aggregations=None, parts=None):
         self.columns = columns
+        if aggregations is None:
+            aggregations = ["sum" if kind in self.ADDITIVE else None for _c, _l, kind in columns]
         self.sums = {
-            code: 0.0
-            for code, _label, kind in columns
-            if kind in self.ADDITIVE and code not in self.NON_ADDITIVE
+            index: 0.0 for index, aggregation in enumerate(aggregations) if aggregation == "sum"
         }
+        self.parts = dict(parts or {})
+        self.part_sums = {index: [0.0, 0.0] for index in self.parts}
         self.count = 0
 
     def add_row(self, row):
         self.count += 1
-        for (code, _label, _kind), value in zip(self.columns, row, strict=False):
-            if code in self.sums and value is not None:
-                self.sums[code] += float(value)
+        sums = self.sums
+        for index in sums:
+            value = row[index]
+            if value is not None:
+                sums[index] += float(value)
+        for index, (num, den) in self.parts.items():
+            part = self.part_sums[index]
+            part[0] += float(row[num] or 0)
+            part[1] += float(row[den] or 0)
+
+    def values(self):
+        """{column index: total}"""
+        totals = {index: round(value, 2) for index, value in self.sums.items()}
+        for index, (num, den) in self.part_sums.items():
+            totals[index] = round(num / den, 2) if den else None
+        return totals
 
     def as_dict(self):
-        totals = {code: round(value, 2) for code, value in self.sums.items()}
-        # ratios cannot be added: recompute the usual ones from their parts
-        if "profit" in totals and totals.get("revenue"):
-            totals["margin_pct"] = round(100 * totals["profit"] / totals["revenue"], 2)
-        if "revenue" in totals and totals.get("orders"):
-            totals["avg_basket"] = round(totals["revenue"] / totals["orders"], 2)
-        if "won" in totals and totals.get("leads"):
-            totals["conversion_rate"] = round(100 * totals["won"] / totals["leads"], 2)
+        totals = {
+            self.columns[index][0]: value
+            for index, value in sorted(self.values().items())
+            if value is not None
+        }
         totals["rows"] = self.count
         return totals
 

@@ -1,18 +1,32 @@
-import json
+from lxml import etree
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+# the column kinds of a run as field types of the result views
+FIELD_TYPES = {"monetary": "float", "percent": "float", "number": "float", "integer": "integer"}
+
 
 class CrmReportLine(models.Model):
-    """A row of a compiled report, kept so the query tool can show results in
-    Odoo's pivot, graph and list views. Slots are generic; the run's columns
-    give them their labels (see ``fields_get`` and ``_get_view``)."""
+    """A row of a compiled report, kept so that the pivot, graph and list
+    views, the PDF and the files read one typed result.
+
+    Each run gives the slots its own columns (``crm.report.run._column_specs``):
+    label in the reader's language, type (HK$, percentage, count, number,
+    date, text) and aggregation. A ratio (margin %, average basket) or an
+    average keeps its numerator and denominator in hidden slots
+    (``n_<k>``, ``d_<k>``): at every level of a pivot the ratio is
+    SUM(numerator) / SUM(denominator), never a sum of ratios
+    (``_read_group_select``).
+    """
 
     _name = "crm.report.line"
     _description = "Report Result Line"
     _order = "run_id, sequence"
     _log_access = False
+
+    # one slot per dimension and per measure a result holds:
+    # report_engine.MAX_DIMENSIONS and MAX_MEASURES (10 each)
 
     run_id = fields.Many2one(
         "crm.report.run",
@@ -25,12 +39,22 @@ class CrmReportLine(models.Model):
     sequence = fields.Integer(readonly=True, crm_system=True)
     period = fields.Date(readonly=True, crm_system=True)
     customer = fields.Char(readonly=True, crm_system=True)
+    has_unknown = fields.Boolean(
+        string="Has Unknown Values",
+        readonly=True,
+        crm_system=True,
+        help="A dimension of this row has no value (shown as Unknown).",
+    )
     dim_1 = fields.Char(string="Dimension 1", readonly=True, crm_system=True)
     dim_2 = fields.Char(string="Dimension 2", readonly=True, crm_system=True)
     dim_3 = fields.Char(string="Dimension 3", readonly=True, crm_system=True)
     dim_4 = fields.Char(string="Dimension 4", readonly=True, crm_system=True)
     dim_5 = fields.Char(string="Dimension 5", readonly=True, crm_system=True)
     dim_6 = fields.Char(string="Dimension 6", readonly=True, crm_system=True)
+    dim_7 = fields.Char(string="Dimension 7", readonly=True, crm_system=True)
+    dim_8 = fields.Char(string="Dimension 8", readonly=True, crm_system=True)
+    dim_9 = fields.Char(string="Dimension 9", readonly=True, crm_system=True)
+    dim_10 = fields.Char(string="Dimension 10", readonly=True, crm_system=True)
     m_1 = fields.Float(string="Measure 1", readonly=True, crm_system=True)
     m_2 = fields.Float(string="Measure 2", readonly=True, crm_system=True)
     m_3 = fields.Float(string="Measure 3", readonly=True, crm_system=True)
@@ -39,37 +63,120 @@ class CrmReportLine(models.Model):
     m_6 = fields.Float(string="Measure 6", readonly=True, crm_system=True)
     m_7 = fields.Float(string="Measure 7", readonly=True, crm_system=True)
     m_8 = fields.Float(string="Measure 8", readonly=True, crm_system=True)
+    m_9 = fields.Float(string="Measure 9", readonly=True, crm_system=True)
+    m_10 = fields.Float(string="Measure 10", readonly=True, crm_system=True)
+    # ratio parts: numerator (times the ratio's factor) and denominator
+    n_1 = fields.Float(string="Numerator 1", readonly=True, crm_system=True)
+    d_1 = fields.Float(string="Denominator 1", readonly=True, crm_system=True)
+    n_2 = fields.Float(string="Numerator 2", readonly=True, crm_system=True)
+    d_2 = fields.Float(string="Denominator 2", readonly=True, crm_system=True)
+    n_3 = fields.Float(string="Numerator 3", readonly=True, crm_system=True)
+    d_3 = fields.Float(string="Denominator 3", readonly=True, crm_system=True)
+    n_4 = fields.Float(string="Numerator 4", readonly=True, crm_system=True)
+    d_4 = fields.Float(string="Denominator 4", readonly=True, crm_system=True)
+    n_5 = fields.Float(string="Numerator 5", readonly=True, crm_system=True)
+    d_5 = fields.Float(string="Denominator 5", readonly=True, crm_system=True)
+    n_6 = fields.Float(string="Numerator 6", readonly=True, crm_system=True)
+    d_6 = fields.Float(string="Denominator 6", readonly=True, crm_system=True)
+    n_7 = fields.Float(string="Numerator 7", readonly=True, crm_system=True)
+    d_7 = fields.Float(string="Denominator 7", readonly=True, crm_system=True)
+    n_8 = fields.Float(string="Numerator 8", readonly=True, crm_system=True)
+    d_8 = fields.Float(string="Denominator 8", readonly=True, crm_system=True)
+    n_9 = fields.Float(string="Numerator 9", readonly=True, crm_system=True)
+    d_9 = fields.Float(string="Denominator 9", readonly=True, crm_system=True)
+    n_10 = fields.Float(string="Numerator 10", readonly=True, crm_system=True)
+    d_10 = fields.Float(string="Denominator 10", readonly=True, crm_system=True)
 
+    # ------------------------------------------------------------------
+    # the run's columns
+    # ------------------------------------------------------------------
     @api.model
-    def _run_labels(self):
-        """{slot: label} of the run in the context (crm_report_run_id)."""
+    def _context_run(self):
+        """The run of the result views (context ``crm_report_run_id``),
+        after checking that the user may read it."""
         run_id = self.env.context.get("crm_report_run_id")
-        if not isinstance(run_id, int):
-            return {}
+        if not isinstance(run_id, int) or isinstance(run_id, bool):
+            return None
         run = self.env["crm.report.run"].browse(run_id).exists()
         if not run:
-            return {}
+            return None
         run.check_access("read")
-        labels, dim, measure = {}, 0, 0
-        for code, label, kind in json.loads(run.columns_json or "[]"):
-            if code in ("period", "customer"):
-                labels[code] = label if code == "customer" else label.title()
-            elif kind in ("monetary", "number", "percent"):
-                measure += 1
-                labels[f"m_{measure}"] = label
-            else:
-                dim += 1
-                labels[f"dim_{dim}"] = label
-        return labels
+        return run
+
+    @api.model
+    def _run_columns(self):
+        """{slot: column spec} of the run in the context (see
+        ``crm.report.run._column_specs``), labels in the reader's language."""
+        run = self._context_run()
+        if not run:
+            return {}
+        return {spec["slot"]: spec for spec in run._column_specs() if spec["slot"]}
+
+    @api.model
+    def _is_part(self, fname):
+        return fname[:2] in ("n_", "d_") and fname[2:].isdigit()
 
     @api.model
     def fields_get(self, allfields=None, attributes=None):
         result = super().fields_get(allfields, attributes)
-        for fname, label in self._run_labels().items():
-            if fname in result:
-                result[fname]["string"] = label
+        # the ratio parts are the engine's, not something to pick in a view
+        for fname in [f for f in result if self._is_part(f)]:
+            del result[fname]
+        for fname in ("sequence", "has_unknown"):  # not figures to add up
+            if fname in result and "aggregator" in result[fname]:
+                result[fname]["aggregator"] = None
+        columns = self._run_columns()
+        if not columns:
+            return result
+        for fname in list(result):
+            if fname.startswith(("dim_", "m_")) and fname not in columns:
+                del result[fname]  # a slot this run does not use
+        for fname, spec in columns.items():
+            description = result.get(fname)
+            if description is None:
+                continue
+            if "string" in description:
+                description["string"] = spec["header"]
+            if spec["kind"] in FIELD_TYPES and "type" in description:
+                description["type"] = FIELD_TYPES[spec["kind"]]
+            if spec["kind"] in ("monetary", "percent"):
+                description["digits"] = (16, 2)
+            if spec["kind"] in FIELD_TYPES and "aggregator" in description:
+                # ratios too: _read_group_select recomputes them
+                description["aggregator"] = "sum"
+            if spec["help"] and (attributes is None or "help" in attributes):
+                description["help"] = spec["help"]
         return result
 
+    @api.model
+    def _read_group_select(self, aggregate_spec, query):
+        """A ratio or an average is recomputed from its parts at every level
+        of a pivot (and in the list's totals): SUM(numerator) /
+        SUM(denominator). Slots without parts (additive measures, runs
+        compiled before the parts existed) are aggregated as asked."""
+        fname, _sep, func = aggregate_spec.partition(":")
+        if (
+            func in ("sum", "avg")
+            and fname.startswith("m_")
+            and fname[2:].isdigit()
+            and fname in self._fields
+        ):
+            slot = fname[2:]
+            value = super()._read_group_select(aggregate_spec, query)
+            numerator = SQL.identifier(self._table, f"n_{slot}")
+            denominator = SQL.identifier(self._table, f"d_{slot}")
+            return SQL(
+                "CASE WHEN COUNT(%(den)s) = 0 THEN %(value)s "
+                "ELSE SUM(%(num)s) / NULLIF(SUM(%(den)s), 0) END",
+                value=value,
+                num=numerator,
+                den=denominator,
+            )
+        return super()._read_group_select(aggregate_spec, query)
+
+    # ------------------------------------------------------------------
+    # views: built from the run's columns
+    # ------------------------------------------------------------------
     @api.model
     def _get_view_cache_key(self, view_id=None, view_type="form", **options):
         key = super()._get_view_cache_key(view_id, view_type, **options)
@@ -78,25 +185,110 @@ class CrmReportLine(models.Model):
     @api.model
     def _get_view(self, view_id=None, view_type="form", **options):
         arch, view = super()._get_view(view_id, view_type, **options)
-        labels = self._run_labels()
-        if labels and view_type in ("pivot", "graph", "list"):
-            used = set(labels)
-            for node in arch.xpath("//field"):
-                name = node.get("name")
-                if name in labels:
-                    node.set("string", labels[name])
-                elif name != "run_id" and (
-                    name.startswith(("dim_", "m_")) or name in ("period", "customer")
-                ):
-                    if view_type == "list":
-                        node.set("column_invisible", "1")
-                    else:
-                        node.getparent().remove(node)
-            # the first dimension as pivot row, measures as measures
-            if view_type == "pivot" and "dim_1" in used:
-                for node in arch.xpath("//field[@name='dim_1']"):
-                    node.set("type", "row")
+        run = self._context_run()
+        builder = getattr(self, f"_arch_{view_type}", None)
+        if not run or view_type not in ("pivot", "graph", "list", "search"):
+            return arch, view
+        for node in list(arch):
+            if node.tag in ("field", "filter", "group", "separator"):
+                arch.remove(node)
+        specs = [s for s in run._column_specs() if s["slot"]]
+        builder(
+            arch,
+            run,
+            [s for s in specs if s["kind"] in ("char", "date")],
+            [s for s in specs if s["kind"] in FIELD_TYPES],
+        )
         return arch, view
+
+    @api.model
+    def _add(self, parent, tag, **attrs):
+        return etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+
+    @api.model
+    def _split_dims(self, dims):
+        period = next((s for s in dims if s["slot"] == "period"), None)
+        return period, [s for s in dims if s["slot"] != "period"]
+
+    @api.model
+    def _arch_pivot(self, arch, run, dims, measures):
+        """The first dimension as rows, the period as columns."""
+        period, others = self._split_dims(dims)
+        interval = run._period_interval()
+        if others:
+            self._add(arch, "field", name=others[0]["slot"], type="row")
+            if period:
+                self._add(arch, "field", name="period", type="col", interval=interval)
+        elif period:
+            self._add(arch, "field", name="period", type="row", interval=interval)
+        for spec in measures:
+            self._add(arch, "field", name=spec["slot"], type="measure")
+
+    @api.model
+    def _arch_graph(self, arch, run, dims, measures):
+        """The template's default chart (type and measure)."""
+        period, others = self._split_dims(dims)
+        interval = run._period_interval()
+        chart = run._chart()
+        arch.set("type", chart["type"])
+        if chart["type"] == "line" and period:
+            self._add(arch, "field", name="period", interval=interval)
+            if others:
+                self._add(arch, "field", name=others[0]["slot"])
+        else:
+            arch.set("order", "desc")
+            first = others[0] if others else period
+            if first:
+                self._add(
+                    arch,
+                    "field",
+                    name=first["slot"],
+                    interval=interval if first is period else None,
+                )
+        if chart["measure"]:
+            self._add(arch, "field", name=chart["measure"], type="measure")
+
+    @api.model
+    def _arch_list(self, arch, run, dims, measures):
+        for spec in dims:
+            self._add(arch, "field", name=spec["slot"])
+        for spec in measures:
+            # a ratio's total is recomputed too (_read_group_select)
+            self._add(arch, "field", name=spec["slot"], sum=spec["header"])
+
+    @api.model
+    def _arch_search(self, arch, run, dims, measures):
+        """Each dimension to search and group by; unknown values as filters."""
+        period, others = self._split_dims(dims)
+        interval = run._period_interval()
+        for spec in others:
+            self._add(arch, "field", name=spec["slot"])
+        if period:
+            self._add(arch, "filter", name="period_filter", string=period["header"], date="period")
+        self._add(
+            arch,
+            "filter",
+            name="known",
+            string=self.env._("Known values only"),
+            domain="[('has_unknown', '=', False)]",
+        )
+        self._add(
+            arch,
+            "filter",
+            name="unknown",
+            string=self.env._("With unknown values"),
+            domain="[('has_unknown', '=', True)]",
+        )
+        group = self._add(arch, "group", expand="0", string=self.env._("Group By"))
+        for spec in dims:
+            groupby = spec["slot"] if spec is not period else f"period:{interval}"
+            self._add(
+                group,
+                "filter",
+                name=f"group_{spec['slot']}",
+                string=spec["header"],
+                context="{'group_by': '%s'}" % groupby,
+            )
 
     def init(self):
         self.env.cr.execute(

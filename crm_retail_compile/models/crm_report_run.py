@@ -9,10 +9,11 @@ import time
 from contextlib import contextmanager
 
 import psycopg2.extras
+from markupsafe import Markup
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 from ..lib import pg_settings, report_engine, report_writers
 
@@ -21,6 +22,15 @@ _logger = logging.getLogger(__name__)
 # working directories of compiles: crm_report_<pid>_<random>
 TMP_PREFIX = "crm_report_"
 TMP_MAX_AGE = 24 * 3600
+
+
+def _html_table(rows):
+    """[(label, value)] as a small two-column HTML table (values escaped)."""
+    body = Markup("").join(
+        Markup('<tr><th class="pe-3 text-nowrap">%s</th><td>%s</td></tr>') % (label, value)
+        for label, value in rows
+    )
+    return Markup('<table class="table table-sm o_crm_report_values mb-0">%s</table>') % body
 
 
 def _process_alive(pid):
@@ -38,13 +48,23 @@ LINE_LIMIT = 50_000
 # Customer-level runs, and runs expected beyond this many rows, go to the
 # background job.
 BACKGROUND_ROWS = 20_000
+# Files of runs with fewer rows are written in the worker, without the
+# XLSX writer process (see report_writers.XlsxSink).
+XLSX_PROCESS_ROWS = 5000
 # A running background run whose heartbeat is older than this was interrupted.
 STALE_SECONDS = 600
-DIM_SLOTS = 6
+DIM_SLOTS = report_engine.MAX_DIMENSIONS
 # PostgreSQL memory for sorting and grouping a report's rows
 WORK_MEM_PARAM = "crm_retail_compile.report_work_mem"
 DEFAULT_WORK_MEM = "256MB"
-MEASURE_SLOTS = 8
+MEASURE_SLOTS = report_engine.MAX_MEASURES
+OUTPUT_FORMATS = ("xlsx", "csv", "pdf")
+MIMETYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+    "pdf": "application/pdf",
+}
+PDF_REPORT = "report.crm_retail_compile.report_crm_report_run"
 
 
 class CrmReportRun(models.Model):
@@ -92,9 +112,16 @@ class CrmReportRun(models.Model):
     branch_ids = fields.Many2many(
         "crm.retail.branch", string="Branches", readonly=True, crm_system=True
     )
-    params_json = fields.Text(string="Parameters", readonly=True, crm_system=True)
+    # technical records of the run (read through _column_specs, the API and
+    # the labelled totals_html / params_html; never shown as they are)
+    params_json = fields.Text(string="Parameters (technical)", readonly=True, crm_system=True)
     columns_json = fields.Text(readonly=True, crm_system=True)
-    totals_json = fields.Text(string="Totals", readonly=True, crm_system=True)
+    totals_json = fields.Text(string="Totals (technical)", readonly=True, crm_system=True)
+    totals_html = fields.Html(string="Totals", compute="_compute_summary_html", sanitize=False)
+    params_html = fields.Html(string="Parameters", compute="_compute_summary_html", sanitize=False)
+    output_xlsx = fields.Boolean(related="template_id.output_xlsx", string="XLSX Output")
+    output_pdf = fields.Boolean(related="template_id.output_pdf", string="PDF Output")
+    output_csv = fields.Boolean(related="template_id.output_csv", string="CSV Output")
     row_count = fields.Integer(readonly=True, crm_system=True)
     duration = fields.Float(string="Duration (s)", readonly=True, crm_system=True, digits=(16, 3))
     started = fields.Datetime(readonly=True, crm_system=True)
@@ -145,6 +172,177 @@ class CrmReportRun(models.Model):
         )
         for run in self:
             run.progress = run.row_count if run.state == "done" else rows.get(run.id, 0)
+
+    @api.depends("template_id.name", "create_date")
+    @api.depends_context("lang", "tz")
+    def _compute_display_name(self):
+        # in the reader's language and time zone (``name`` is the stored,
+        # searchable record of the run in its requester's language)
+        for run in self:
+            if not run.template_id or not run.create_date:
+                run.display_name = run.name
+                continue
+            run.display_name = _(
+                "%(report)s (%(date)s)",
+                report=run.template_id.name,
+                date=format_datetime(run.env, run.create_date, dt_format="short"),
+            )
+
+    @api.depends("totals_json", "columns_json", "params_json", "branch_ids", "state")
+    @api.depends_context("lang")
+    def _compute_summary_html(self):
+        for run in self:
+            run.totals_html = run._totals_html()
+            run.params_html = run._params_html()
+
+    # ------------------------------------------------------------------
+    # Typed columns
+    # ------------------------------------------------------------------
+    def _column_specs(self):
+        """The run's columns, typed, in the order of its rows: dicts with
+        ``code``, ``label`` (in the reader's language), ``header`` (label
+        with its unit, for views and files), ``kind`` (char, date, monetary,
+        percent, integer, number), ``aggregation`` (None, sum, ratio,
+        distinct), ``slot`` (the crm.report.line field, None when the result
+        lines do not hold it) and ``help``."""
+        self.ensure_one()
+        Summary = self.env[PDF_REPORT]
+        specs, dims, measures = [], 0, 0
+        for column in json.loads(self.columns_json or "[]"):
+            if isinstance(column, dict):
+                code, label, kind = column["code"], column["label"], column["kind"]
+                aggregation = column.get("aggregation")
+            else:  # runs compiled before 18.0.1.4.0
+                code, label, kind = column
+                aggregation = "sum" if kind in report_engine.MEASURE_KINDS else None
+            if code == "period":
+                slot = "period"
+                label = Summary._period_label(self.template_id, label)
+            elif code == "customer":
+                slot = "customer"
+                label = Summary._label(label)
+            elif kind in report_engine.MEASURE_KINDS:
+                measures += 1
+                slot = f"m_{measures}" if measures <= MEASURE_SLOTS else None
+                label = Summary._label(label)
+            else:
+                dims += 1
+                slot = f"dim_{dims}" if dims <= DIM_SLOTS else None
+                label = Summary._label(label)
+            header = label
+            if kind == "monetary":
+                header = _("%(label)s (HK$)", label=label)
+            help_text = False
+            if aggregation == "ratio":
+                help_text = _("Recomputed from its parts at every level, never added up.")
+            elif aggregation == "distinct":
+                help_text = _("A distinct count: a customer in several groups counts once in each.")
+            specs.append(
+                {
+                    "code": code,
+                    "label": label,
+                    "header": header,
+                    "kind": kind,
+                    "aggregation": aggregation,
+                    "slot": slot,
+                    "help": help_text,
+                }
+            )
+        return specs
+
+    def _columns(self):
+        """[(code, label, kind)] of the run (labels as compiled)."""
+        self.ensure_one()
+        return [
+            (c["code"], c["label"], c["kind"]) if isinstance(c, dict) else tuple(c)
+            for c in json.loads(self.columns_json or "[]")
+        ]
+
+    def _chart(self):
+        """The template's default chart: {"type", "measure" (slot)}."""
+        self.ensure_one()
+        template = self.template_id
+        slots = {s["code"]: s["slot"] for s in self._column_specs() if s["slot"]}
+        measures = [
+            s["slot"]
+            for s in self._column_specs()
+            if s["slot"] and s["kind"] in report_engine.MEASURE_KINDS
+        ]
+        measure = slots.get(template.chart_measure) or (measures[0] if measures else None)
+        return {"type": template.chart_type or "bar", "measure": measure}
+
+    def _currency(self):
+        """Report amounts are Hong Kong dollars."""
+        return self.env.ref("base.HKD", raise_if_not_found=False) or self.env.company.currency_id
+
+    def _period_interval(self):
+        period = self.template_id.period
+        return period if period in report_engine.PERIODS else "month"
+
+    def _output_formats(self):
+        """The formats the template produces, in download order."""
+        self.ensure_one()
+        template = self.sudo().template_id
+        return [fmt for fmt in OUTPUT_FORMATS if template[f"output_{fmt}"]]
+
+    def _totals_html(self):
+        """The totals as a labelled table in the reader's language."""
+        self.ensure_one()
+        totals = json.loads(self.totals_json or "{}")
+        if self.state != "done" or not totals:
+            return False
+        Summary = self.env[PDF_REPORT]
+        currency = self._currency()
+        rows = []
+        for spec in self._column_specs():
+            if spec["code"] not in totals or spec["kind"] not in report_engine.MEASURE_KINDS:
+                continue
+            value = totals[spec["code"]]
+            rows.append(
+                (
+                    spec["label"],
+                    Summary._format(spec["kind"], value, currency, spec["kind"] == "integer"),
+                )
+            )
+        rows.append((_("Rows"), Summary._number(totals.get("rows", self.row_count), True)))
+        return _html_table(rows)
+
+    def _params_html(self):
+        """What the run compiled, as labelled values."""
+        self.ensure_one()
+        template = self.template_id
+        if not template:
+            return False
+        Summary = self.env[PDF_REPORT]
+        params = json.loads(self.params_json or "{}")
+        dataset = template._get_dataset()
+        labels = {}
+        if dataset:
+            labels = {code: d.label for code, d in dataset.dimensions.items()}
+            labels.update({code: m.label for code, m in dataset.measures.items()})
+        period = Summary._period_label(template, template.period)
+
+        def names(codes):
+            codes = [c.strip() for c in (codes or "").split(",") if c.strip()]
+            return ", ".join(
+                period if c == "period" else Summary._label(labels.get(c, c)) for c in codes
+            )
+
+        detail = dict(template._fields["detail"]._description_selection(self.env))
+        rows = [
+            (_("Dates"), Summary._period_text(self)),
+            (
+                _("Branches"),
+                ", ".join(self.sudo().branch_ids.mapped("name")) or _("All branches you may see"),
+            ),
+            (_("Dimensions"), names(params.get("dimensions", template.dimensions))),
+            (_("Measures"), names(params.get("measures", template.measures))),
+            (_("Level of Detail"), detail.get(params.get("detail") or template.detail, "")),
+        ]
+        filters = params.get("filters", template.filter_domain)
+        if filters and filters.strip() not in ("[]", ""):
+            rows.append((_("Filters"), filters))
+        return _html_table(rows)
 
     # ------------------------------------------------------------------
     # Creation
@@ -251,7 +449,9 @@ class CrmReportRun(models.Model):
         spec = template._get_spec()
         datasets = template._get_datasets()
         dataset = spec.validate(datasets)
-        Model = self.env[dataset.model].with_user(self.user_id)
+        # labels (many2one names, selections) in the requester's language
+        lang = self.user_id.lang or self.env.lang or "en_US"
+        Model = self.env[dataset.model].with_user(self.user_id).with_context(lang=lang)
         domain = list(dataset.base_domain)
         try:
             domain += report_engine.parse_domain(template.filter_domain)
@@ -282,8 +482,14 @@ class CrmReportRun(models.Model):
             tz=self.user_id.tz or "Asia/Hong_Kong",
             pseudonym_secret=secret,
             allowed_customer_columns=self._allowed_customer_columns(ceiling),
+            unknown_label=self._unknown_label(lang),
+            field_type=resolver.field_type,
         )
         return compiled
+
+    def _unknown_label(self, lang=None):
+        """The label of a dimension without value, in ``lang``."""
+        return self.with_context(lang=lang or self.env.lang).env._("Unknown")
 
     @contextmanager
     def _report_cursor(self):
@@ -356,7 +562,8 @@ class CrmReportRun(models.Model):
                 }
             )
             self._notify(
-                _("The report %(name)s failed: %(error)s", name=self.name, error=message), "danger"
+                _("The report %(name)s failed: %(error)s", name=self.display_name, error=message),
+                "danger",
             )
             return False
         system.write(
@@ -367,65 +574,215 @@ class CrmReportRun(models.Model):
             }
         )
         self._notify(
-            _("The report %(name)s is ready (%(rows)s rows).", name=self.name, rows=self.row_count),
+            _(
+                "The report %(name)s is ready (%(rows)s rows).",
+                name=self.display_name,
+                rows=self.row_count,
+            ),
             "success",
         )
         return True
 
     def _execute_outputs(self):
+        """Compile the run into its result lines and totals, in one query.
+
+        Files are rendered when first downloaded (``_ensure_files``), from
+        the result lines: an interactive run does not pay for a PDF or an
+        XLSX nobody opens. Two kinds of run render them now, from the same
+        pass over the rows: background runs (large customer-level lists,
+        whose requester is told when the files are ready), and runs too
+        large to keep their lines (nothing else to render them from later).
+        """
         compiled = self._compile()
         columns = compiled.columns
-        template = self.template_id
-        title = template.name
-        meta = [
-            (_("Department"), template.retail_department_id.name),
-            (_("Period"), "%s - %s" % (self.date_from or "", self.date_to or "")),
-            (_("Compiled"), fields.Datetime.to_string(fields.Datetime.now())),
-            (_("By"), self.user_id.name),
-        ]
+        background = bool(self.env.context.get("crm_report_background"))
+        self._crm_system_write().write(
+            {
+                "columns_json": json.dumps(
+                    [
+                        {"code": code, "label": label, "kind": kind, "aggregation": agg}
+                        for (code, label, kind), agg in zip(
+                            columns, compiled.aggregations, strict=True
+                        )
+                    ]
+                )
+            }
+        )
+        # files rendered by the job are in the requester's language
+        reader = (
+            self.with_context(lang=self.user_id.lang, tz=self.user_id.tz) if background else self
+        )
         with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}_") as tmp:
-            sinks, paths = [], {}
-            if template.output_xlsx:
-                paths["xlsx"] = os.path.join(tmp, "report.xlsx")
-                sinks.append(report_writers.XlsxSink(paths["xlsx"], columns, title, meta))
-            if template.output_csv:
-                paths["csv"] = os.path.join(tmp, "report.csv")
-                sinks.append(report_writers.CsvSink(paths["csv"], columns))
-            totals = report_writers.Totals(columns)
-            lines = _LineSink(self, columns)
-            sinks += [totals, lines]
-            stream = self._stream(compiled)
-            try:
-                count = report_writers.write_rows(sinks, stream, progress=self._report_progress)
-            except BaseException:
-                stream.close()
-                for sink in sinks:
-                    if hasattr(sink, "abort"):
-                        sink.abort()  # the file is unfinished: never finish it
-                    elif hasattr(sink, "close"):
-                        sink.close()
-                raise
-            # close the server-side cursor now, inside the savepoint
+            totals = report_writers.Totals(columns, compiled.aggregations, compiled.parts)
+            lines = _LineSink(self, compiled)
+            files = reader._file_sinks(tmp, columns) if background else {}
+            count = self._pump(compiled, [totals, lines, *files.values()])
+            self._check_identified_export(count)
+            self._crm_system_write().write(
+                {
+                    "row_count": count,
+                    "totals_json": json.dumps(totals.as_dict()),
+                    "has_lines": lines.kept,
+                }
+            )
+            if not files and not lines.kept:
+                # too large to keep: render the files now, from the query
+                files = reader._file_sinks(tmp, columns)
+                if files:
+                    self._pump(self._compile(), list(files.values()))
+            reader._attach_files(files)
+        if background and "pdf" in self._output_formats() and self.has_lines:
+            self._attach_pdf()
+
+    def _pump(self, compiled, sinks):
+        """Stream the rows of ``compiled`` into ``sinks``; an unfinished
+        file is never finished. Returns the row count."""
+        stream = self._stream(compiled)
+        try:
+            count = report_writers.write_rows(sinks, stream, progress=self._report_progress)
+        except BaseException:
             stream.close()
             for sink in sinks:
-                if hasattr(sink, "close"):
+                if hasattr(sink, "abort"):
+                    sink.abort()  # the file is unfinished: never finish it
+                elif hasattr(sink, "close"):
                     sink.close()
-            self._check_identified_export(count)
-            vals = {
-                "row_count": count,
-                "columns_json": json.dumps(columns),
-                "totals_json": json.dumps(totals.as_dict()),
-                "has_lines": lines.kept,
-            }
-            for fmt, path in paths.items():
-                attachment = self._attach(path, fmt)
-                vals[f"{fmt}_attachment_id"] = attachment.id
-                if fmt == "xlsx" or "checksum" not in vals:
-                    vals["checksum"] = report_writers.sha256_file(path)
-            self._crm_system_write().write(vals)
-        if template.output_pdf:
-            pdf = self._render_pdf()
-            self._crm_system_write().write({"pdf_attachment_id": pdf.id if pdf else False})
+            raise
+        # close the server-side cursor now, inside the savepoint
+        stream.close()
+        for sink in sinks:
+            if hasattr(sink, "close"):
+                sink.close()
+        return count
+
+    def _file_sinks(self, tmp, columns, formats=None):
+        """{fmt: sink} of the template's XLSX and CSV (or those of
+        ``formats``), headers and metadata in the reader's language."""
+        specs = self._column_specs()
+        if len(specs) == len(columns):
+            columns = [(s["code"], s["header"], s["kind"]) for s in specs]
+        sinks = {}
+        formats = [f for f in self._output_formats() if not formats or f in formats]
+        if "xlsx" in formats:
+            sinks["xlsx"] = report_writers.XlsxSink(
+                os.path.join(tmp, "report.xlsx"),
+                columns,
+                self.template_id.name,
+                self._file_meta(),
+                # a writer process pays off for large files only (starting
+                # it costs more than writing a few thousand rows)
+                process=bool(self.env.context.get("crm_report_background"))
+                or self.row_count >= XLSX_PROCESS_ROWS,
+            )
+        if "csv" in formats:
+            sinks["csv"] = report_writers.CsvSink(os.path.join(tmp, "report.csv"), columns)
+        return sinks
+
+    def _file_meta(self):
+        Summary = self.env[PDF_REPORT]
+        compiled_at = self.finished or fields.Datetime.now()
+        return [
+            (_("Department"), self.retail_department_id.name),
+            (_("Period"), Summary._period_text(self)),
+            (_("Compiled"), format_datetime(self.env, compiled_at)),
+            (_("By"), self.user_id.name),
+        ]
+
+    def _attach_files(self, sinks):
+        vals = {}
+        for fmt, sink in sinks.items():
+            path = sink.path if fmt == "xlsx" else sink.handle.name
+            attachment = self._attach(path, fmt)
+            vals[f"{fmt}_attachment_id"] = attachment.id
+            if fmt == "xlsx" or not (self.checksum or "checksum" in vals):
+                vals["checksum"] = report_writers.sha256_file(path)
+        if vals:
+            self.sudo()._crm_system_write().write(vals)
+
+    def _attach_pdf(self):
+        pdf = self._render_pdf()
+        if pdf:
+            self.sudo()._crm_system_write().write({"pdf_attachment_id": pdf.id})
+        return pdf
+
+    def _line_rows(self):
+        """The rows of the result lines, in the columns' order (period
+        dates, texts, numbers), for the files rendered on download."""
+        specs = self._column_specs()
+        slots = [s["slot"] for s in specs]
+        if not all(slots):
+            raise UserError(_("This result cannot be rendered from its lines."))
+        self.env["crm.report.line"].flush_model()
+        cursor = self.env.cr._cnx.cursor(name=f"crm_report_lines_{self.id}_{int(time.time())}")
+        cursor.itersize = 5000
+        query = SQL(
+            "SELECT %s FROM crm_report_line WHERE run_id = %s ORDER BY sequence",
+            SQL(", ").join(SQL.identifier(slot) for slot in slots),
+            self.id,
+        )
+        try:
+            cursor.execute(query.code, query.params)
+            yield from cursor
+        finally:
+            cursor.close()
+
+    def _render_files(self, formats):
+        """Render ``formats`` from the result lines and attach them; an
+        unfinished file is never attached."""
+        with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}_") as tmp:
+            sinks = self._file_sinks(tmp, self._columns(), formats)
+            if sinks:
+                rows = self._line_rows()
+                try:
+                    report_writers.write_rows(list(sinks.values()), rows)
+                except BaseException:
+                    rows.close()
+                    for sink in sinks.values():
+                        (getattr(sink, "abort", None) or sink.close)()
+                    raise
+                rows.close()
+                for sink in sinks.values():
+                    sink.close()
+                self._attach_files(sinks)
+        if "pdf" in formats:
+            self._attach_pdf()
+
+    def _ensure_files(self, formats=None):
+        """Render the run's missing files (all the template's formats, or
+        ``formats``) once, from its result lines, and keep them: the next
+        download, e-mail or API call gets the same file. In the current
+        user's language. Returns the attachments of ``formats``.
+
+        Callers check access first (``_get_output``; the scheduled delivery
+        for its authorised recipients)."""
+        self.ensure_one()
+        available = self._output_formats()
+        formats = [f for f in (formats or available) if f in available]
+        run = self.sudo()
+        if run.state == "done" and any(not run[f"{f}_attachment_id"] for f in formats):
+            # one rendering at a time: a second download waits for the first
+            self.env.cr.execute(
+                SQL("SELECT id FROM crm_report_run WHERE id = %s FOR NO KEY UPDATE", self.id)
+            )
+            run.invalidate_recordset([f"{f}_attachment_id" for f in OUTPUT_FORMATS])
+            missing = [f for f in formats if not run[f"{f}_attachment_id"]]
+            if missing and run.has_lines:
+                try:
+                    with self.env.cr.savepoint():
+                        run._render_files(missing)
+                except OSError as error:  # a file could not be written
+                    _logger.warning("Report run %s: files not rendered: %s", self.id, error)
+                    raise UserError(
+                        _(
+                            "The report file could not be prepared (%(error)s). "
+                            "Try again in a moment.",
+                            error=error,
+                        )
+                    ) from error
+        attachments = self.env["ir.attachment"]
+        for fmt in formats:
+            attachments |= run[f"{fmt}_attachment_id"]
+        return attachments
 
     def _check_identified_export(self, count):
         """Identified customer rows are personal data: large ones need the
@@ -438,21 +795,24 @@ class CrmReportRun(models.Model):
             "res.partner", count
         )
 
+    def _file_name(self, fmt):
+        name = re.sub(r'[\\/:*?"<>|]+', "-", self.display_name or self.name)
+        return "%s.%s" % (name, fmt)
+
     def _attach(self, path, fmt):
-        mimetypes = {
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "csv": "text/csv",
-        }
         with open(path, "rb") as handle:
             data = handle.read()
+        return self._attach_raw(data, fmt)
+
+    def _attach_raw(self, data, fmt):
         return (
             self.env["ir.attachment"]
             .sudo()
             .create(
                 {
-                    "name": "%s.%s" % (self.name, fmt),
+                    "name": self._file_name(fmt),
                     "raw": data,
-                    "mimetype": mimetypes[fmt],
+                    "mimetype": MIMETYPES[fmt],
                     "res_model": self._name,
                     "res_id": self.id,
                 }
@@ -463,30 +823,18 @@ class CrmReportRun(models.Model):
         if not self.has_lines:
             self.message_post(body=_("No PDF: the result is too large for a printable report."))
             return False
-        # in the requester's language and time zone (a background run renders
-        # in the cron's environment)
+        # in the reader's language and time zone (a background run renders
+        # in its requester's: the cron has neither)
+        background = self.env.context.get("crm_report_background")
+        lang = (self.user_id.lang if background else None) or self.env.lang
+        tz = (self.user_id.tz if background else None) or self.env.context.get("tz")
         content, _fmt = (
             self.env["ir.actions.report"]
             .sudo()
-            .with_context(
-                lang=self.user_id.lang or self.env.lang,
-                tz=self.user_id.tz or "Asia/Hong_Kong",
-            )
+            .with_context(lang=lang, tz=tz or "Asia/Hong_Kong")
             ._render_qweb_pdf("crm_retail_compile.action_report_crm_report_run", self.ids)
         )
-        return (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": "%s.pdf" % self.name,
-                    "raw": content,
-                    "mimetype": "application/pdf",
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
-            )
-        )
+        return self.with_context(lang=lang)._attach_raw(content, "pdf")
 
     def _report_progress(self, rows_done):
         """Record progress from a separate transaction (visible at once)."""
@@ -507,6 +855,10 @@ class CrmReportRun(models.Model):
             )
 
     def _notify(self, message, kind):
+        # a scheduled delivery sends its own message with the files: no
+        # second "ready" message to the same person
+        if kind == "success" and self.env.context.get("crm_report_delivery"):
+            return
         # posted by OdooBot: the requester may be an API user without e-mail
         self.message_post(
             body=message,
@@ -519,7 +871,12 @@ class CrmReportRun(models.Model):
         )
 
     def _output_attachments(self):
-        return self.xlsx_attachment_id | self.csv_attachment_id | self.pdf_attachment_id
+        """The run's files, rendered first if need be (the scheduled
+        delivery attaches them to its e-mail)."""
+        attachments = self.env["ir.attachment"]
+        for run in self:
+            attachments |= run._ensure_files()
+        return attachments
 
     # ------------------------------------------------------------------
     # Background queue
@@ -609,10 +966,6 @@ class CrmReportRun(models.Model):
     # ------------------------------------------------------------------
     # Access to results
     # ------------------------------------------------------------------
-    def _columns(self):
-        self.ensure_one()
-        return [tuple(c) for c in json.loads(self.columns_json or "[]")]
-
     def action_view_lines(self):
         self.ensure_one()
         if self.state != "done":
@@ -623,7 +976,7 @@ class CrmReportRun(models.Model):
             )
         return {
             "type": "ir.actions.act_window",
-            "name": self.name,
+            "name": self.display_name,
             "res_model": "crm.report.line",
             "view_mode": "pivot,graph,list",
             "domain": [("run_id", "=", self.id)],
@@ -635,7 +988,9 @@ class CrmReportRun(models.Model):
         if fmt not in ("xlsx", "csv", "pdf"):
             raise UserError(_("Unknown format %(fmt)s.", fmt=fmt))
         self._check_output_access()
-        if not self[f"{fmt}_attachment_id"]:
+        if fmt not in self._output_formats() or (
+            not self.sudo()[f"{fmt}_attachment_id"] and not self.has_lines
+        ):
             raise UserError(_("This run has no %(fmt)s output.", fmt=fmt.upper()))
         return {
             "type": "ir.actions.act_url",
@@ -719,6 +1074,10 @@ class CrmReportRun(models.Model):
         if fmt not in ("xlsx", "csv", "pdf"):
             raise UserError(_("This run has no such output."))
         self._check_output_access()
+        if self.state != "done":
+            raise UserError(_("The report has not been compiled yet."))
+        # rendered on the first download, then kept (after the checks above)
+        self._ensure_files([fmt])
         attachment = self.sudo()[f"{fmt}_attachment_id"]
         if not attachment:
             raise UserError(_("This run has no such output."))
@@ -756,6 +1115,13 @@ class _FieldResolver:
         model, alias, field = self._walk(path)
         return model._field_to_sql(alias, field.name, self.query)
 
+    def field_type(self, path):
+        _model, _alias, field = self._walk(path)
+        return field.type
+
+    def _unknown(self):
+        return self.model.env._("Unknown")
+
     def label_sql(self, path):
         model, alias, field = self._walk(path)
         value = model._field_to_sql(alias, field.name, self.query)
@@ -769,12 +1135,21 @@ class _FieldResolver:
                 label = SQL.identifier(partner, "name")
             else:
                 label = comodel._field_to_sql(target, comodel._rec_name or "id", self.query)
+                lang = self.model.env.lang or ""
+                if lang.startswith("zh") and "name_zh" in comodel._fields:
+                    # e.g. the districts: a Chinese name beside the English one
+                    local = comodel._field_to_sql(target, "name_zh", self.query)
+                    label = SQL("COALESCE(NULLIF(%s, ''), %s)", local, label)
             return SQL("%s::text", label), [value, label]
         if field.type == "selection":
             selection = field._description_selection(model.env)
             if not selection:
                 return SQL("%s::text", value), [value]
-            cases = SQL(" ").join(SQL("WHEN %s THEN %s", key, label) for key, label in selection)
+            # an "unknown" band is labelled like a missing value
+            cases = SQL(" ").join(
+                SQL("WHEN %s THEN %s", key, self._unknown() if key == "unknown" else label)
+                for key, label in selection
+            )
             return SQL("CASE %s %s ELSE %s::text END", value, cases, value), [value]
         return SQL("%s::text", value), [value]
 
@@ -792,28 +1167,48 @@ class _FieldResolver:
 
 
 class _LineSink:
-    """Keeps the rows as crm.report.line (for pivot, graph and list views)
-    while they are few enough; inserted in batches."""
+    """Keeps the rows as crm.report.line (for pivot, graph and list views,
+    and the files rendered on download) while they are few enough;
+    inserted in batches, one statement per batch. A ratio's numerator and
+    denominator go to the hidden slots of its measure."""
 
-    def __init__(self, run, columns):
+    def __init__(self, run, compiled):
         self.run = run
         self.kept = True
         self.buffer = []
         self.seq = 0
-        self.mapping = []
+        self.unknown = run._unknown_label(run.user_id.lang or run.env.lang)
+        fields, indexes = [], []
+        self.dim_indexes = []
         dim_slot = measure_slot = 0
-        for code, _label, kind in columns:
-            if code == "period":
-                self.mapping.append("period")
-            elif code == "customer":
-                self.mapping.append("customer")
-            elif kind in ("monetary", "number", "percent"):
+        for index, (code, _label, kind) in enumerate(compiled.columns):
+            if code in ("period", "customer"):
+                fname = code
+            elif kind in report_engine.MEASURE_KINDS:
                 measure_slot += 1
-                self.mapping.append(f"m_{measure_slot}" if measure_slot <= MEASURE_SLOTS else None)
+                fname = f"m_{measure_slot}"
+                if index in compiled.parts:
+                    numerator, denominator = compiled.parts[index]
+                    fields += [f"n_{measure_slot}", f"d_{measure_slot}"]
+                    indexes += [numerator, denominator]
             else:
                 dim_slot += 1
-                self.mapping.append(f"dim_{dim_slot}" if dim_slot <= DIM_SLOTS else None)
-        self.fields = [f for f in self.mapping if f]
+                fname = f"dim_{dim_slot}"
+                if index in compiled.dimension_indexes:
+                    self.dim_indexes.append(index)
+            fields.append(fname)
+            indexes.append(index)
+        # the template's constraint keeps a template within the slots
+        if dim_slot > DIM_SLOTS or measure_slot > MEASURE_SLOTS:
+            raise UserError(
+                _(
+                    "This report has more columns than a result holds (%(dims)s dimensions, "
+                    "%(measures)s measures).",
+                    dims=DIM_SLOTS,
+                    measures=MEASURE_SLOTS,
+                )
+            )
+        self.fields, self.indexes = fields, indexes
 
     def add_row(self, row):
         if not self.kept:
@@ -826,17 +1221,16 @@ class _LineSink:
             )
             self.buffer = []
             return
-        self.buffer.append(
-            [self.run.id, self.seq]
-            + [value for fname, value in zip(self.mapping, row, strict=False) if fname]
-        )
+        unknown = self.unknown
+        has_unknown = any(row[i] == unknown for i in self.dim_indexes)
+        self.buffer.append([self.run.id, self.seq, has_unknown] + [row[i] for i in self.indexes])
         if len(self.buffer) >= 2000:
             self.flush()
 
     def flush(self):
         if not self.buffer:
             return
-        columns = ", ".join(["run_id", "sequence", *self.fields])
+        columns = ", ".join(["run_id", "sequence", "has_unknown", *self.fields])
         # the column names are our own constants (slots above), values are
         # passed as parameters
         psycopg2.extras.execute_values(

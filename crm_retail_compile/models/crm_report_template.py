@@ -2,7 +2,6 @@ import json
 import logging
 
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -152,6 +151,19 @@ class CrmReportTemplate(models.Model):
         "crm.report.run", string="Latest Snapshot", readonly=True, crm_system=True
     )
     headline = fields.Text(compute="_compute_headline")
+    chart_type = fields.Selection(
+        [("bar", "Bar"), ("line", "Line"), ("pie", "Pie")],
+        string="Default Chart",
+        default="bar",
+        required=True,
+        help="The graph a run of this report opens with.",
+    )
+    chart_measure = fields.Char(
+        help="Code of the measure the default chart shows (empty: the first measure).",
+    )
+    dataset_model = fields.Char(
+        compute="_compute_dataset_model", help="The model the filters apply to."
+    )
 
     _sql_constraints = [
         ("code_uniq", "unique(code)", "The report template code must be unique."),
@@ -176,22 +188,51 @@ class CrmReportTemplate(models.Model):
     @api.depends("dataset")
     def _compute_available_fields(self):
         datasets = self._get_datasets()
+        Summary = self.env["report.crm_retail_compile.report_crm_report_run"]
+
+        def described(items):
+            return ", ".join(
+                f"{code} ({Summary._label(item.label)})" for code, item in items.items()
+            )
+
         for template in self:
             dataset = datasets.get(template.dataset)
             if not dataset:
                 template.available_fields = False
                 continue
+
             template.available_fields = _(
-                "Dimensions: %(dims)s\nMeasures: %(measures)s",
-                dims=", ".join(["period", *dataset.dimensions]),
-                measures=", ".join(dataset.measures),
+                "Dimensions: period (%(period)s), %(dims)s\nMeasures: %(measures)s",
+                period=_("the period below"),
+                dims=described(dataset.dimensions),
+                measures=described(dataset.measures),
             )
 
-    @api.depends("snapshot_run_id.totals_json")
-    def _compute_headline(self):
+    @api.depends("dataset")
+    def _compute_dataset_model(self):
+        datasets = self._get_datasets()
         for template in self:
-            totals = json.loads(template.snapshot_run_id.totals_json or "{}")
-            template.headline = json.dumps(totals) if totals else False
+            dataset = datasets.get(template.dataset)
+            template.dataset_model = dataset.model if dataset else False
+
+    @api.depends("snapshot_run_id.totals_json")
+    @api.depends_context("lang")
+    def _compute_headline(self):
+        """The latest snapshot's totals as labelled values ("Revenue:
+        HK$1,234.00 · Orders: 12"), in the reader's language."""
+        Summary = self.env["report.crm_retail_compile.report_crm_report_run"]
+        for template in self:
+            run = template.snapshot_run_id
+            currency = run._currency()
+            totals = json.loads(run.totals_json or "{}") if run else {}
+            parts = []
+            for spec in run._column_specs() if totals else []:
+                if spec["code"] in totals and spec["kind"] in report_engine.MEASURE_KINDS:
+                    value = Summary._format(
+                        spec["kind"], totals[spec["code"]], currency, spec["kind"] == "integer"
+                    )
+                    parts.append(f"{spec['label']}: {value}")
+            template.headline = " · ".join(parts) or False
 
     @api.constrains(
         "dataset",
@@ -202,10 +243,12 @@ class CrmReportTemplate(models.Model):
         "timeliness",
         "customer_columns",
         "filter_domain",
+        "chart_measure",
     )
     def _check_spec(self):
         datasets = self._get_datasets()
         for template in self:
+            template._check_width()
             try:
                 template._get_spec().validate(datasets)
             except report_engine.ReportSpecError as error:
@@ -218,6 +261,40 @@ class CrmReportTemplate(models.Model):
                 raise ValidationError(
                     _("The filters of %(name)s are not a valid domain.", name=template.name)
                 ) from error
+
+    def _check_width(self):
+        """A template may not ask for more than a result line holds."""
+        spec = self._get_spec()
+        dimensions, measures = spec.width()
+        if dimensions > report_engine.MAX_DIMENSIONS:
+            raise ValidationError(
+                _(
+                    "Report %(name)s asks for %(count)s dimensions (customer columns "
+                    "included): a report holds at most %(limit)s. Remove some, or split "
+                    "the report in two.",
+                    name=self.name,
+                    count=dimensions,
+                    limit=report_engine.MAX_DIMENSIONS,
+                )
+            )
+        if measures > report_engine.MAX_MEASURES:
+            raise ValidationError(
+                _(
+                    "Report %(name)s asks for %(count)s measures: a report holds at most "
+                    "%(limit)s. Remove some, or split the report in two.",
+                    name=self.name,
+                    count=measures,
+                    limit=report_engine.MAX_MEASURES,
+                )
+            )
+        if self.chart_measure and self.chart_measure not in spec.measures:
+            raise ValidationError(
+                _(
+                    "Report %(name)s: the chart measure %(measure)s is not one of its measures.",
+                    name=self.name,
+                    measure=self.chart_measure,
+                )
+            )
 
     @api.constrains("sensitivity_ceiling", "retail_department_id")
     def _check_ceiling(self):
@@ -319,98 +396,17 @@ class CrmReportTemplate(models.Model):
 
     @api.model
     def _cron_send_scheduled(self):
-        today = fields.Date.context_today(self)
-        due = self.search(
-            [
-                ("schedule", "!=", "none"),
-                "|",
-                ("next_send_date", "=", False),
-                ("next_send_date", "<=", today),
-            ]
-        )
-        for template in due:
-            template._send_scheduled()
-            step = {
-                "daily": relativedelta(days=1),
-                "weekly": relativedelta(weeks=1),
-                "monthly": relativedelta(months=1),
-            }[template.schedule]
-            template.next_send_date = today + step
+        """Send the templates due today (see crm_report_template_delivery.py)."""
+        return self._crm_cron_send_scheduled()
 
     def _authorised_recipients(self):
-        """Recipients allowed to see this department's reports."""
+        """Recipients (chosen ones and, when asked, the department's members)
+        who may receive this report: they may read it and their clearance
+        reaches its sensitivity ceiling."""
         self.ensure_one()
-        admin = "crm_retail_compile.group_retail_admin"
-        officer = "crm_privacy_pdpo.group_privacy_officer"
-        return self.recipient_ids.filtered(
-            lambda u: (
-                u.active
-                and (
-                    u.has_group(admin)
-                    or u.has_group(officer)
-                    or (
-                        u.has_group("crm_retail_compile.group_department_analyst")
-                        and u.retail_department_id == self.retail_department_id
-                    )
-                )
-            )
-        )
+        return self._split_recipients(self._delivery_audience())[0]
 
     def _send_scheduled(self):
+        """Compile and deliver this template now; returns the runs made."""
         self.ensure_one()
-        recipients = self._authorised_recipients()
-        refused = self.recipient_ids - recipients
-        if refused:
-            self.message_post(
-                body=_(
-                    "Not sent to %(users)s: not authorised for %(department)s reports.",
-                    users=", ".join(refused.mapped("name")),
-                    department=self.retail_department_id.name,
-                )
-            )
-        if not recipients:
-            return self.env["crm.report.run"]
-        try:
-            run = self.env["crm.report.run"]._create_for_template(self, user=self.owner_id)
-        except AccessError:
-            self.message_post(
-                body=_(
-                    "Not sent: the owner %(user)s may not run this report.", user=self.owner_id.name
-                )
-            )
-            return self.env["crm.report.run"]
-        run._execute()
-        if run.state != "done":
-            return run
-        attachments = run._output_attachments()
-        # charged (identified rows) and logged before anything is sent: a
-        # recipient past its export budget stops the sending
-        for user in recipients:
-            run._log_download(user=user, kind_label=_("scheduled e-mail"))
-        mail = (
-            self.env["mail.mail"]
-            .sudo()
-            .create(
-                {
-                    "subject": _(
-                        "%(report)s (%(date)s)",
-                        report=self.name,
-                        date=fields.Date.context_today(self),
-                    ),
-                    # the template's name is escaped: the body is HTML
-                    "body_html": Markup(
-                        _(
-                            "<p>The scheduled report <b>%(report)s</b> is attached "
-                            "(%(rows)s rows).</p>"
-                        )
-                    )
-                    % {"report": self.name, "rows": run.row_count},
-                    "recipient_ids": [(6, 0, recipients.partner_id.ids)],
-                    "attachment_ids": [(6, 0, attachments.ids)],
-                    "auto_delete": False,
-                    "model": run._name,
-                    "res_id": run.id,
-                }
-            )
-        )
-        return mail
+        return self._crm_send_scheduled()

@@ -11,14 +11,12 @@ from odoo.tools import LazyTranslate
 from odoo.tools.misc import babel_locale_parse, format_date, formatLang
 from odoo.tools.translate import code_translations
 
-from ..models.crm_report_run import DIM_SLOTS, MEASURE_SLOTS
-
 _lt = LazyTranslate(__name__)
 
 # Rows an aggregated run prints; the others are in its XLSX or CSV.
 TOP_ROWS = 50
 SUITE_MODULES = ("crm_retail_compile", "crm_jewellery_ext", "crm_privacy_pdpo")
-MEASURE_KINDS = ("monetary", "number", "percent")
+MEASURE_KINDS = ("monetary", "number", "percent", "integer")
 PERIOD_SKELETONS = {"month": "yMMM", "quarter": "yQQQ", "year": "y"}
 # The column labels of lib/report_engine.py and of the add-ons' datasets, for
 # translation (test_report_pdf checks that none is missing).
@@ -71,6 +69,7 @@ COLUMN_LABELS = (
     _lt("Step"),
     _lt("Tier"),
     _lt("Won"),
+    _lt("Unknown"),
 )
 
 
@@ -116,10 +115,13 @@ class ReportCrmReportRun(models.AbstractModel):
 
     def _money(self, value, currency):
         symbol = "HK$" if currency.name == "HKD" else currency.symbol or currency.name
-        number = formatLang(self.env, value or 0.0, digits=2)
+        value = value or 0.0
+        # the sign before the symbol: -HK$1,234.50
+        sign = "-" if value < 0 else ""
+        number = formatLang(self.env, abs(value), digits=2)
         if currency.position == "after":
-            return "%s %s" % (number, symbol)
-        return "%s%s" % (symbol, number)
+            return "%s%s %s" % (sign, number, symbol)
+        return "%s%s%s" % (sign, symbol, number)
 
     def _number(self, value, integral):
         return formatLang(self.env, value or 0.0, digits=0 if integral else 2)
@@ -146,33 +148,18 @@ class ReportCrmReportRun(models.AbstractModel):
     # ------------------------------------------------------------------
     # the summary
     # ------------------------------------------------------------------
-    @api.model
-    def _slots(self, columns):
-        """The crm.report.line field of each column (None: only in the files)."""
-        slots, measure, dim = [], 0, 0
-        for code, _label, kind in columns:
-            if code in ("period", "customer"):
-                slots.append(code)
-            elif kind in MEASURE_KINDS:
-                measure += 1
-                slots.append("m_%s" % measure if measure <= MEASURE_SLOTS else None)
-            else:
-                dim += 1
-                slots.append("dim_%s" % dim if dim <= DIM_SLOTS else None)
-        return slots
-
     def _summary(self, run):
+        """The printable summary of ``run``: its typed columns (labels in
+        the reader's language), totals and top rows by the main measure."""
         template = run.template_id
-        columns = run._columns()
-        currency = run.env.company.currency_id
-        slots = self._slots(columns)
-        measure_slots = [
-            s for s, c in zip(slots, columns, strict=True) if s and c[2] in MEASURE_KINDS
-        ]
-        main = next(
-            (s for s, c in zip(slots, columns, strict=True) if s and c[2] == "monetary"),
-            measure_slots[0] if measure_slots else None,
+        specs = run._column_specs()
+        currency = run._currency()
+        slots = [spec["slot"] for spec in specs]
+        measures = [s for s in specs if s["slot"] and s["kind"] in MEASURE_KINDS]
+        main_spec = next(
+            (s for s in measures if s["kind"] == "monetary"), measures[0] if measures else None
         )
+        main = main_spec["slot"] if main_spec else None
         aggregated = template.detail != "customer"
         Line = self.env["crm.report.line"].sudo()
         domain = [("run_id", "=", run.id)]
@@ -182,53 +169,53 @@ class ReportCrmReportRun(models.AbstractModel):
             lines = Line.search(domain, order="sequence")
         rows_data = [[line[slot] if slot else None for slot in slots] for line in lines]
         totals = json.loads(run.totals_json or "{}")
-        # a count prints as an integer: every value of its column is whole
+        # a count prints as an integer (and a number whose values are all whole)
         integral = {}
-        for index, (code, _label, kind) in enumerate(columns):
-            if kind == "number":
+        for index, spec in enumerate(specs):
+            if spec["kind"] == "integer":
+                integral[index] = True
+            elif spec["kind"] == "number":
                 values = [row[index] for row in rows_data]
-                if code in totals:
-                    values.append(totals[code])
+                if spec["code"] in totals:
+                    values.append(totals[spec["code"]])
                 integral[index] = all(float(v or 0).is_integer() for v in values)
-        headers, aligns = [], []
-        for code, label, kind in columns:
-            if code == "period":
-                headers.append(self._period_label(template, label))
-            else:
-                headers.append(self._label(label))
-            aligns.append("text-end" if kind in MEASURE_KINDS else "")
+        headers = [spec["label"] for spec in specs]
+        aligns = ["text-end" if spec["kind"] in MEASURE_KINDS else "" for spec in specs]
         rows = []
         for row in rows_data:
             cells = []
-            for index, (code, _label, kind) in enumerate(columns):
+            for index, spec in enumerate(specs):
                 value = row[index]
-                if code == "period":
+                if spec["code"] == "period":
                     cells.append(self._format_period(value, template.period))
-                elif kind in MEASURE_KINDS:
-                    cells.append(self._format(kind, value, currency, integral.get(index)))
+                elif spec["kind"] in MEASURE_KINDS:
+                    cells.append(self._format(spec["kind"], value, currency, integral.get(index)))
                 else:
                     cells.append(value or "")
             rows.append(cells)
         total_cells = None
-        if any(code in totals for code, _label, _kind in columns):
+        if any(spec["code"] in totals for spec in specs):
             total_cells = []
-            for index, (code, _label, kind) in enumerate(columns):
-                if code in totals and kind in MEASURE_KINDS:
+            for index, spec in enumerate(specs):
+                if spec["code"] in totals and spec["kind"] in MEASURE_KINDS:
                     total_cells.append(
-                        self._format(kind, totals[code], currency, integral.get(index))
+                        self._format(
+                            spec["kind"], totals[spec["code"]], currency, integral.get(index)
+                        )
                     )
                 else:
                     total_cells.append("")
             total_cells[0] = total_cells[0] or self.env._("Total")
         more = run.row_count - len(rows) if aggregated else 0
+        formats = run._output_formats()
         where = (
             "XLSX"
-            if run.xlsx_attachment_id
+            if "xlsx" in formats
             else "CSV"
-            if run.csv_attachment_id
+            if "csv" in formats
             else self.env._("result lines")
         )
-        main_label = headers[slots.index(main)] if main else ""
+        main_label = main_spec["label"] if main_spec else ""
         subtitle = [
             run.retail_department_id.name or "",
             self._period_text(run),

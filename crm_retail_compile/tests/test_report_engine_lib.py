@@ -71,3 +71,43 @@ class TestReportEngineDatasets(unittest.TestCase):
         bad = engine.ReportSpec("sales_events", ["colour"], ["revenue"])
         with self.assertRaisesRegex(engine.ReportSpecError, "no dimension 'colour'"):
             bad.validate(engine.BASE_DATASETS)
+
+
+class TestReportEngineTypes(unittest.TestCase):
+    RATIOS = engine.Dataset(
+        model="x.toy",
+        label="Toys",
+        date_field="sold_on",
+        customer_field="partner_id",
+        dimensions={"colour": engine.Dimension("colour", "Colour", "selection")},
+        measures={
+            "sold": engine.Measure("Sold", ("count", "id")),
+            "buyers": engine.Measure("Buyers", ("count_distinct", "partner_id")),
+            "revenue": engine.Measure("Revenue", ("sum", "amount"), currency=True),
+            "cost": engine.Measure("Cost", ("sum", "cost"), currency=True),
+            "margin": engine.Measure("Margin %", ("ratio", "revenue", "cost", 100), percent=True),
+            "avg_price": engine.Measure("Average Price", ("avg", "amount"), currency=True),
+        },
+    )
+
+    def test_columns_are_typed_and_ratios_carry_their_parts(self):
+        spec = engine.ReportSpec(
+            "toys", ["colour"], ["sold", "buyers", "revenue", "margin", "avg_price"]
+        )
+        compiled = _compile(spec, {"toys": self.RATIOS})
+        self.assertEqual(
+            [kind for _code, _label, kind in compiled.columns],
+            ["char", "integer", "integer", "monetary", "percent", "monetary"],
+        )
+        self.assertEqual(compiled.aggregations, [None, "sum", "distinct", "sum", "ratio", "ratio"])
+        # two hidden columns per ratio, after the visible ones
+        self.assertEqual(compiled.parts, {4: (6, 7), 5: (8, 9)})
+        self.assertEqual(compiled.dimension_indexes, [0])
+        code = compiled.query.code
+        self.assertIn('COUNT("x_toy"."amount")::float', code)
+
+    def test_a_spec_wider_than_a_result_is_refused(self):
+        wide = engine.ReportSpec("toys", ["colour"], ["sold"] * (engine.MAX_MEASURES + 1))
+        with self.assertRaisesRegex(engine.ReportSpecError, "at most 10"):
+            wide.validate({"toys": self.RATIOS})
+        self.assertEqual(wide.width(), (1, engine.MAX_MEASURES + 1))

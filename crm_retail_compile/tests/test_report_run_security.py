@@ -94,6 +94,7 @@ class TestReportRunSecurity(RetailCommon):
     def test_run_fields_are_system_set(self):
         finance_run = self.run_as(self.analyst_finance, self.finance_template)
         run = self.run_as(self.analyst, self.marketing_template)
+        finance_run._ensure_files()
         foreign = finance_run.sudo().xlsx_attachment_id
         self.assertTrue(foreign)
         for vals in (
@@ -119,6 +120,7 @@ class TestReportRunSecurity(RetailCommon):
         finance_run = self.run_as(self.analyst_finance, self.finance_template)
         run = self.run_as(self.analyst, self.marketing_template)
         self.assertEqual(run._get_output("xlsx"), run.sudo().xlsx_attachment_id)
+        finance_run._ensure_files()
         # even if an output field ever pointed elsewhere, the file is refused
         run._crm_system_write().sudo().write(
             {"xlsx_attachment_id": finance_run.sudo().xlsx_attachment_id.id}
@@ -177,6 +179,7 @@ class TestReportRunSecurity(RetailCommon):
         )
         run = self.run_as(self.analyst_finance, template).sudo()
         self.assertIn(FORMULA, run.line_ids.mapped("customer"))
+        run._ensure_files()
         rows = list(csv.reader(io.StringIO(run.csv_attachment_id.raw.decode("utf-8-sig"))))
         cells = [cell for row in rows for cell in row]
         self.assertIn("'" + FORMULA, cells)

@@ -140,9 +140,11 @@ class TestReports(RetailCommon):
             finance_run.line_ids.with_user(self.analyst).read(["m_1"])
         with self.assertRaises(AccessError):
             finance_run.with_user(self.analyst)._get_output("xlsx")
-        # branch staff have no reports at all
+        # branch staff see only their department's branch-operations
+        # templates: without a department, none, and never finance's
+        self.assertFalse(self.env["crm.report.template"].with_user(self.staff_a).search([]))
         with self.assertRaises(AccessError):
-            self.env["crm.report.template"].with_user(self.staff_a).search([])
+            finance_template.with_user(self.staff_a).read(["name"])
 
     # ---- sensitivity ---------------------------------------------------------
     def test_restricted_fields_never_reach_a_department_without_clearance(self):
@@ -155,6 +157,7 @@ class TestReports(RetailCommon):
         codes = [c[0] for c in run._columns()]
         for forbidden in ("phone", "email", "membership_number"):
             self.assertNotIn(forbidden, codes)
+        run._ensure_files()
         outputs = [run.csv_attachment_id.raw.decode("utf-8-sig")]
         workbook = openpyxl.load_workbook(io.BytesIO(run.xlsx_attachment_id.raw))
         outputs += [str(c.value) for row in workbook.active.iter_rows() for c in row]
@@ -189,12 +192,16 @@ class TestReports(RetailCommon):
             self.template("finance_profit_segment"),
             branches=self.branch_b,
         )
+        # rendered on the first download
+        self.assertFalse(run.xlsx_attachment_id)
+        run._ensure_files()
         sheet = openpyxl.load_workbook(io.BytesIO(run.xlsx_attachment_id.raw)).active
         rows = [[c.value for c in row] for row in sheet.iter_rows()]
         self.assertEqual(rows[0][0], "Profit and margin by customer segment")
         header_at = next(i for i, r in enumerate(rows) if r[0] == "Tier")
         self.assertEqual(
-            rows[header_at][:6], ["Tier", "Channel", "Revenue", "Cost", "Profit", "Margin %"]
+            rows[header_at][:6],
+            ["Tier", "Channel", "Revenue (HK$)", "Cost (HK$)", "Profit (HK$)", "Margin %"],
         )
         data = rows[header_at + 1]
         self.assertEqual(data[2:6], [5000, 3000, 2000, 40])
@@ -248,17 +255,29 @@ class TestReports(RetailCommon):
         attachments_before = self.env["ir.attachment"].search_count(
             [("res_model", "=", "crm.report.run")]
         )
-        with patch.object(report_writers.XlsxSink, "add_row", failing_write):
-            run = self.run_as(self.retail_admin, template)
-        self.assertEqual(run.state, "failed")
-        self.assertIn("disk full", run.error)
-        self.assertFalse(run.xlsx_attachment_id or run.pdf_attachment_id or run.line_ids)
+        # the file is written when first downloaded: a failure then leaves
+        # no file, and the run its figures
+        run = self.run_as(self.retail_admin, template)
+        self.assertEqual(run.state, "done", run.error)
+        with (
+            patch.object(report_writers.XlsxSink, "add_row", failing_write),
+            self.assertRaisesRegex(UserError, "disk full"),
+        ):
+            run._ensure_files(["xlsx"])
+        self.assertFalse(run.xlsx_attachment_id or run.pdf_attachment_id)
+        self.assertTrue(run.line_ids)
         self.assertEqual(
             self.env["ir.attachment"].search_count([("res_model", "=", "crm.report.run")]),
             attachments_before,
         )
-        # a new run afterwards works
-        self.assertEqual(self.run_as(self.retail_admin, template).state, "done")
+        # a new attempt afterwards works
+        self.assertTrue(run._ensure_files(["xlsx"]))
+        # a failure while compiling fails the run and keeps nothing
+        with patch.object(report_writers.Totals, "add_row", side_effect=OSError("disk full")):
+            failed = self.run_as(self.retail_admin, template)
+        self.assertEqual(failed.state, "failed")
+        self.assertIn("disk full", failed.error)
+        self.assertFalse(failed.line_ids or failed.xlsx_attachment_id)
 
     def test_working_files_of_killed_compiles_are_removed(self):
         """A killed worker leaves its temporary directory; the queue job
@@ -306,7 +325,8 @@ class TestReports(RetailCommon):
         self.env["crm.report.template"]._cron_refresh_snapshots()
         self.assertEqual(template.snapshot_run_id.state, "done")
         self.assertTrue(template.snapshot_run_id.is_snapshot)
-        self.assertIn("revenue", json.loads(template.headline))
+        # labelled values, not JSON
+        self.assertIn("Revenue: HK$", template.headline)
         action = template.action_open_snapshot()
         self.assertEqual(action["res_model"], "crm.report.line")
         # labels of the result views come from the run
@@ -315,7 +335,7 @@ class TestReports(RetailCommon):
             .with_context(crm_report_run_id=template.snapshot_run_id.id)
             .fields_get(["m_1"])
         )
-        self.assertEqual(labels["m_1"]["string"], "Revenue")
+        self.assertEqual(labels["m_1"]["string"], "Revenue (HK$)")
 
     def test_bad_input_gets_clear_errors(self):
         template = self.template("sales_performance")
@@ -363,6 +383,7 @@ class TestReports(RetailCommon):
         template = self.template("hr_productivity")
         template.output_csv = True
         run = self.run_as(self.retail_admin, template)
+        run._ensure_files(["csv"])
         rows = list(csv.reader(io.StringIO(run.csv_attachment_id.raw.decode("utf-8-sig"))))
         self.assertEqual(rows[0][0], "Salesperson")
         self.assertEqual(len(rows) - 1, run.row_count)
