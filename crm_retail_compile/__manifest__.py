@@ -2,7 +2,7 @@
     "name": "Retail CRM: Compile",
     "summary": "Branches, departments, retail customer profiles, sales-cycle records "
     "and department reports for Hong Kong retailers",
-    "version": "18.0.1.3.1",
+    "version": "18.0.1.4.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",
@@ -16,6 +16,7 @@
         "auth_totp_enforce",
         "auth_session_timeout",
         "password_security",
+        "spreadsheet_dashboard",
     ],
     "data": [
         "security/crm_retail_compile_security.xml",
@@ -28,6 +29,7 @@
         "data/crm_partner_form_data.xml",
         "data/crm_report_data.xml",
         "data/crm_report_template_data.xml",
+        "data/crm_report_template_operational_data.xml",
         "report/crm_report_run_report.xml",
         "views/crm_retail_branch_views.xml",
         "views/crm_retail_config_views.xml",
@@ -43,7 +45,9 @@
         "views/crm_dq_views.xml",
         "data/crm_analytics_data.xml",
         "views/crm_analytics_views.xml",
+        "data/spreadsheet_dashboard/crm_retail_dashboard_data.xml",
         "views/crm_retail_compile_menus.xml",
+        "views/crm_report_delivery_views.xml",
         "views/crm_retail_home_views.xml",
     ],
     "demo": [

@@ -33,6 +33,7 @@ from . import crm_category_affinity
 from . import crm_report_template
 from . import crm_report_run
 from . import crm_report_line
+from . import crm_report_template_delivery
 from . import crm_privacy_pics_acknowledgement
 from . import res_partner_retention
 from . import crm_customer_identity
@@ -40,3 +41,5 @@ from . import crm_api_call
 from . import crm_online_activity
 from . import crm_retail_api
 from . import crm_retail_home
+from . import spreadsheet_dashboard
+from . import spreadsheet_dashboard_share

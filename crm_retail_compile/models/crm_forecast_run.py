@@ -16,9 +16,12 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..lib import report_engine
 from ..lib.analytics import btyd, evaluation
 from ..lib.analytics import rfm as rfm_lib
 from .res_partner_analytics import TIME_UNIT_DAYS
+
+FORECAST_SENSITIVITY_PARAM = "crm_retail_compile.forecast_sensitivity"
 
 GROUP_TYPES = [
     ("overall", "Overall"),
@@ -66,6 +69,16 @@ class CrmForecastRun(models.Model):
     naive_wape = fields.Float(string="Naive WAPE", readonly=True, digits=(16, 4))
     line_ids = fields.One2many("crm.forecast.run.line", "run_id", readonly=True)
     user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
+    scope_branch_ids = fields.Many2many(
+        "crm.retail.branch",
+        "crm_forecast_run_scope_branch_rel",
+        "run_id",
+        "branch_id",
+        string="Branches",
+        readonly=True,
+        help="The customers of these branches (and those without a home branch) only; "
+        "empty: every customer. A branch-limited run is seen by its requester only.",
+    )
     company_id = fields.Many2one(
         "res.company", readonly=True, default=lambda self: self.env.company
     )
@@ -74,6 +87,50 @@ class CrmForecastRun(models.Model):
     def _check_analytics_admin(self):
         if not self.env.user.has_group("crm_retail_compile.group_retail_admin"):
             raise AccessError(_("Only Retail CRM administrators can run customer analytics."))
+
+    @api.model
+    def _evaluation_sensitivity(self):
+        """Sensitivity of a forecast evaluation (aggregated purchases and
+        spend of customer groups): ``crm_retail_compile.forecast_sensitivity``,
+        'internal' by default."""
+        value = (
+            self.env["ir.config_parameter"].sudo().get_param(FORECAST_SENSITIVITY_PARAM)
+            or "internal"
+        ).strip()
+        return value if value in report_engine.SENSITIVITY_ORDER else "confidential"
+
+    @api.model
+    def _check_evaluation_access(self):
+        """Who may evaluate the forecasts, and on which customers: Retail CRM
+        administrators on every customer; department analysts whose
+        clearance (their groups', capped by their department's) reaches the
+        evaluation's sensitivity, on the customers of their branches.
+        Returns the branches (None: every customer)."""
+        user = self.env.user
+        if self.env.su or user.has_group("crm_retail_compile.group_retail_admin"):
+            return None
+        if not user.has_group("crm_retail_compile.group_department_analyst"):
+            raise AccessError(
+                _("Only department analysts and administrators can evaluate forecasts.")
+            )
+        clearance = self.env["crm.privacy.field.classification"]._get_user_clearance(user)
+        needed = self._evaluation_sensitivity()
+        order = report_engine.SENSITIVITY_ORDER
+        if order.index(clearance) < order.index(needed):
+            raise AccessError(
+                _(
+                    "Forecast evaluations are %(needed)s data: above the clearance of your "
+                    "department (%(clearance)s).",
+                    needed=needed,
+                    clearance=clearance,
+                )
+            )
+        if not user.retail_branch_scoped:
+            return None
+        branches = user.sudo().retail_branch_ids
+        if not branches:
+            raise AccessError(_("You have no branch: there are no customers to evaluate."))
+        return branches
 
     @api.model
     def _param_vals(self, bgnbd, gg):
@@ -152,8 +209,16 @@ class CrmForecastRun(models.Model):
             raise UserError(
                 _("The calibration period must start before it ends, and end before the holdout.")
             )
+        # checked before anything is read; the figures are then read as
+        # superuser, limited to the customers of the user's branches
+        branches = self._check_evaluation_access()
         Partner = self.env["res.partner"].sudo()
         cal = Partner._analytics_summary(calibration_end, calibration_start)
+        if branches is not None:
+            # customers of the branches, and those without a home branch (0),
+            # as the branch rules let the user read
+            keep = np.isin(cal["branch"], [0, *branches.ids])
+            cal = {key: values[keep] for key, values in cal.items()}
         if not np.count_nonzero(cal["x"]):
             raise UserError(
                 _("No customer bought more than once in the calibration period: nothing to fit.")
@@ -200,6 +265,7 @@ class CrmForecastRun(models.Model):
             naive_mae=overall["naive_mae"],
             naive_wape=overall["naive_wape"] if overall["naive_wape"] is not None else False,
             line_ids=[(0, 0, self._line_vals(line)) for line in lines],
+            scope_branch_ids=[(6, 0, branches.ids if branches is not None else [])],
         )
         return self.sudo().create(vals)
 

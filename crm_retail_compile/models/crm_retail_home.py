@@ -183,7 +183,45 @@ class CrmRetailHome(models.AbstractModel):
     @api.model
     def _home_cards_manager(self):
         """The staff's cards plus the branch's sales against last year."""
-        return self._home_cards_staff() + self._home_sales_cards()
+        return self._home_dashboard_cards() + self._home_cards_staff() + self._home_sales_cards()
+
+    @api.model
+    def _home_dashboard_cards(self):
+        """The user's Retail CRM dashboards (its department's, the privacy
+        officer's; administrators see all): one card opening the user's own
+        department's dashboard first. The rules on ``spreadsheet.dashboard``
+        decide what the search finds."""
+        group = self.env.ref(
+            "crm_retail_compile.spreadsheet_dashboard_group_retail_crm", raise_if_not_found=False
+        )
+        if not group:
+            return []
+        dashboards = self.env["spreadsheet.dashboard"].search(
+            [("dashboard_group_id", "=", group.id), ("is_published", "=", True)]
+        )
+        if not dashboards:
+            return []
+        department = self.env.user.retail_department_id
+        own = dashboards.filtered(lambda d: department and d.crm_department_id == department)
+        first = (own or dashboards)[:1]
+        title = (
+            _("Dashboard: %(name)s", name=first.name) if len(dashboards) == 1 else _("Dashboards")
+        )
+        return [
+            {
+                "key": "dashboards",
+                "title": title,
+                "subtitle": ", ".join(dashboards.mapped("name")),
+                "count": len(dashboards),
+                "severity": "",
+                "action": {
+                    "type": "ir.actions.client",
+                    "tag": "action_spreadsheet_dashboard",
+                    "name": _("Dashboards"),
+                    "params": {"dashboard_id": first.id},
+                },
+            }
+        ]
 
     @api.model
     def _home_sales_cards(self):
@@ -245,7 +283,7 @@ class CrmRetailHome(models.AbstractModel):
         department = self.env.user.retail_department_id
         dept = [("retail_department_id", "=", department.id)] if department else []
         week_ago = fields.Datetime.now() - datetime.timedelta(days=7)
-        return [
+        return self._home_dashboard_cards() + [
             self._home_card(
                 "reports",
                 _("Department reports"),
@@ -303,7 +341,7 @@ class CrmRetailHome(models.AbstractModel):
         ]
         week_start = today - datetime.timedelta(days=today.weekday())
         utc_from, _utc_to = self._home_utc_bounds(week_start, today)
-        return [
+        return self._home_dashboard_cards() + [
             self._home_card(
                 "requests_open",
                 _("Access and correction requests"),

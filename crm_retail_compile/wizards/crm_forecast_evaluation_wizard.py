@@ -32,7 +32,8 @@ class CrmForecastEvaluationWizard(models.TransientModel):
     def action_run(self):
         self.ensure_one()
         Run = self.env["crm.forecast.run"]
-        Run._check_analytics_admin()
+        # administrators, and analysts within their clearance and branches
+        Run._check_evaluation_access()
         run = Run._run_evaluation(self.calibration_start, self.calibration_end, self.holdout_end)
         return {
             "type": "ir.actions.act_window",
