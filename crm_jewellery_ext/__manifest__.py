@@ -2,7 +2,7 @@
     "name": "Retail CRM: Jewellery",
     "summary": "Jewellery client file, certificates, custom orders and repairs, "
     "reminders, abnormal invoices, reviews and telephone service",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",
@@ -27,6 +27,7 @@
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
         "data/ir_cron_data.xml",
+        "data/spreadsheet_dashboard/crm_jewellery_dashboard_data.xml",
         "views/res_partner_views.xml",
         "views/crm_jewellery_config_views.xml",
         "views/crm_jewellery_certificate_views.xml",
@@ -37,12 +38,20 @@
         "views/crm_jewellery_abnormal_rule_views.xml",
         "views/crm_jewellery_abnormal_case_views.xml",
         "views/crm_jewellery_status_lookup_views.xml",
+        "views/crm_jewellery_caller_lookup_views.xml",
+        "views/crm_jewellery_reminder_log_views.xml",
+        "views/account_move_views.xml",
         "views/portal_templates.xml",
         "views/crm_jewellery_ext_menus.xml",
     ],
     "demo": [
         "demo/crm_jewellery_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_jewellery_ext/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "uninstall_hook": "uninstall_hook",
 }

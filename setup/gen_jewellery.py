@@ -32,6 +32,7 @@ import threading
 import time
 
 import numpy as np
+from gen_privacy import gen_privacy_requests
 
 STREAM_JEWELLERY = 40  # streams 40..59 (generate_data.py uses 1..7)
 CREATE_BATCH = 2000
@@ -709,6 +710,7 @@ def _generate_jewellery(env, args, ref, dates, generated, person_name):
 
     acks, consents = gen_consents(env, args.seed, customers, homes, today)
     counts["notice acknowledgements"], counts["consents"] = acks, consents
+    counts["access and correction requests"] = len(gen_privacy_requests(env, customers, today))
     step("consents and notice acknowledgements")
     counts["custom orders"] = len(
         gen_custom_orders(env, args.seed, ref, customers, homes, vol["custom_orders"], today)

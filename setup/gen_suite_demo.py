@@ -90,6 +90,30 @@ def stand_in_partners(env):
     return result
 
 
+# The demo shop: a Hong Kong jeweller (the database manager's form only sets
+# the country, so the company would be called "My Company")
+DEMO_COMPANY = {
+    "name": "Harbour Jewellery 港灣珠寶",
+    "street": "88 Queen's Road Central",
+    "city": "Hong Kong",
+    "phone": "+852 2123 4567",
+    "email": "hello@harbour-jewellery.example.com",
+    "website": "https://harbour-jewellery.example.com",
+}
+# how Hong Kong shops write their currency (Odoo's HKD symbol is "$")
+HKD_SYMBOL = "HK$"
+
+
+def hong_kong_company(env):
+    """Name the demo company and write Hong Kong dollars as HK$."""
+    company = env.ref("base.main_company")
+    if company.name in ("My Company", "YourCompany"):
+        company.write(DEMO_COMPANY)
+    hkd = env.ref("base.HKD", raise_if_not_found=False)
+    if hkd and hkd.symbol == "$":
+        hkd.symbol = HKD_SYMBOL
+
+
 def load_suite_demo(env):
     """Load the suite's demo files; returns the number of files loaded (0 if already there)."""
     from odoo.tools import convert_file
@@ -117,8 +141,45 @@ def load_suite_demo(env):
     finally:
         thread.testing = testing
     installed.write({"demo": True})
+    hong_kong_company(env)
     env.flush_all()
     return loaded
+
+
+def top_up_suite_demo(env):
+    """On a database whose suite demo is already loaded: create the demo
+    records added since (e.g. a member for every department, issue 16),
+    the way ``-u`` updates demo data: existing records are left as they are
+    (``noupdate``) and ``<function>`` tags are not run again. Returns the
+    number of records created."""
+    from odoo.tools import convert_file
+
+    if not suite_demo_loaded(env):
+        return 0
+    # the stand-ins made at the first load (none on a database with Odoo's demo)
+    idref = {}
+    for xmlid in STAND_INS:
+        own = env.ref(STAND_IN_XMLID.format(xmlid.split(".")[1]), raise_if_not_found=False)
+        if own and not env.ref(xmlid, raise_if_not_found=False):
+            idref[xmlid] = own.id
+    for xmlid, target in ALIASES.items():
+        if not env.ref(xmlid, raise_if_not_found=False):
+            idref[xmlid] = env.ref(target).id
+    Data = env["ir.model.data"]
+    before = Data.search_count([("module", "in", MODULES)])
+    thread = threading.current_thread()
+    testing = getattr(thread, "testing", False)
+    thread.testing = True
+    try:
+        for module in MODULES:
+            for filename in demo_files(module):
+                convert_file(
+                    env, module, filename, idref, mode="update", noupdate=True, kind="demo"
+                )
+    finally:
+        thread.testing = testing
+    env.flush_all()
+    return Data.search_count([("module", "in", MODULES)]) - before
 
 
 def main(argv=None):
@@ -136,10 +197,11 @@ def main(argv=None):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         loaded = load_suite_demo(env)
+        added = 0 if loaded else top_up_suite_demo(env)
     if loaded:
         print(f"[demo] suite demo data: {loaded} files in {time.perf_counter() - started:.1f}s")
     else:
-        print("[demo] suite demo data already loaded")
+        print(f"[demo] suite demo data already loaded; {added} new demo records added")
     return 0
 
 

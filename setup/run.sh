@@ -30,6 +30,10 @@ if ! psql -d "$DB" -tAc "SELECT 1 FROM res_users WHERE login = 'sales.cen.1'" | 
   "$PY" setup/generate_data.py --db "$DB" --config "$CONF" ${GEN_ARGS:-}
   echo "[run] running the nightly jobs once on the new data"
   "$PY" setup/prepare_demo.py --db "$DB" --config "$CONF"
+else
+  # demo records added to the suite since this database was made (e.g. new
+  # demo users); existing records are left as they are
+  "$PY" setup/gen_suite_demo.py --db "$DB" --config "$CONF"
 fi
 
 cat <<MSG
@@ -44,6 +48,8 @@ Demo logins (password = login):
   staff.mongkok      Branch staff, Mong Kok
   analyst.marketing  Department analyst, Marketing
   analyst.finance    Department analyst, Finance
+  analyst.promotion, analyst.planning, analyst.hr, analyst.service
+                     Department analysts of the other departments
 XML-RPC: http://localhost:$PORT/xmlrpc/2/common and /xmlrpc/2/object, database "$DB".
 MSG
 

@@ -68,6 +68,7 @@ FEATURES = {
     "crm_online_activity": 20,
     "crm_privacy_consent": 50,
     "crm_privacy_pics_acknowledgement": 50,
+    "crm_privacy_request": 5,
     "account_move": 3,
     "account_payment": 2,
     "stock_picking": 2,
@@ -229,3 +230,31 @@ def test_no_odoo_furniture_demo(demo_db):
         assert cr.fetchone()[0] == 0
         cr.execute("SELECT count(*) FROM ir_module_module WHERE demo AND name NOT LIKE 'crm\\_%%'")
         assert cr.fetchone()[0] == 0, "Odoo modules marked as installed with demo data"
+
+
+def test_hong_kong_company_and_privacy_work(demo_db):
+    # a named Hong Kong jeweller in HK$, not "My Company" in "$"
+    name, country, currency, symbol = _row(
+        demo_db,
+        "SELECT co.name, c.code, cur.name, cur.symbol FROM res_company co "
+        "JOIN res_partner p ON p.id = co.partner_id JOIN res_country c ON c.id = p.country_id "
+        "JOIN res_currency cur ON cur.id = co.currency_id WHERE co.id = 1",
+    )
+    assert "My Company" not in name
+    assert (country, currency, symbol) == ("HK", "HKD", "HK$")
+    # the privacy officer has requests at every step of the 40-day clock
+    with demo_db.cursor() as cr:
+        cr.execute("SELECT state, count(*) FROM crm_privacy_request GROUP BY state")
+        states = dict(cr.fetchall())
+    assert {"received", "verifying", "in_progress", "complied"} <= set(states), states
+    assert _scalar(
+        demo_db,
+        "SELECT count(*) FROM crm_privacy_request WHERE state NOT IN "
+        "('complied', 'partly_complied', 'refused') AND due_date < CURRENT_DATE",
+    ), "an overdue request"
+
+
+def _row(conn, query, *params):
+    with conn.cursor() as cr:
+        cr.execute(query, params)
+        return cr.fetchone()

@@ -8,3 +8,6 @@ from . import test_system_fields
 from . import test_branch_links
 from . import test_stock_form_access
 from . import test_home_data
+from . import test_repair_tours
+from . import test_caller_lookup
+from . import test_remind_now

@@ -15,6 +15,7 @@ from . import test_dq_engine
 from . import test_dq_lib
 from . import test_dq_fix
 from . import test_customer_entry
+from . import test_contact_boundary
 from . import test_analytics
 from . import test_analytics_math
 from . import test_report_writers
@@ -24,6 +25,12 @@ from . import test_branch_links
 from . import test_branch_data_rules
 from . import test_branch_registry
 from . import test_login_security
+from . import test_odoo_compat_login
 from . import test_home_tours
+from . import test_journey_tours
 from . import test_report_pdf
+from . import test_report_typed
 from . import test_home_data
+from . import test_dashboards
+from . import test_report_access_roles
+from . import test_report_delivery

@@ -12,12 +12,11 @@ ROLE_LOGINS = {
 SUITE_MODULES = ["crm_privacy_pdpo", "crm_retail_compile", "crm_jewellery_ext"]
 
 
-@tagged("post_install", "-at_install")
-class TestHomeTours(HttpCase):
-    """Each Retail CRM role logs in with Chromium, lands on its home page,
-    finds its cards, opens a card's list and a customer; in English and in
-    Traditional Chinese (zh_HK). Uses the demo logins (exempt from the
-    two-factor login). Needs an HTTP server: ``--odoo-http``."""
+class RetailTourCase(HttpCase):
+    """Base of the browser tours: Traditional Chinese (zh_HK) active with the
+    suite's terms, the demo Retail CRM logins (exempt from the two-factor
+    login) on English with the Retail CRM home as their home action. Needs an
+    HTTP server: ``--odoo-http``."""
 
     @classmethod
     def setUpClass(cls):
@@ -38,6 +37,23 @@ class TestHomeTours(HttpCase):
         home = cls.env.ref("crm_retail_compile.crm_retail_home_action")
         for user in cls.users.values():
             user.write({"lang": "en_US", "action_id": home.id})
+
+    def _run_tour(self, role, tour, lang="en_US", timeout=120):
+        """Run ``tour`` as the demo login of ``role`` in ``lang``; the
+        zh_HK variant of a tour is the tour's name + ``_zh_hk``."""
+        user = self.users[role]
+        if lang != "en_US":
+            user.lang = lang
+            tour = "%s_%s" % (tour, lang.lower())
+        self.start_tour("/odoo", tour, login=user.login, timeout=timeout)
+
+
+@tagged("post_install", "-at_install")
+class TestHomeTours(RetailTourCase):
+    """Each Retail CRM role logs in with Chromium, lands on its home page,
+    finds its cards, opens a card's list and a customer; in English and in
+    Traditional Chinese (zh_HK). Uses the demo logins (exempt from the
+    two-factor login). Needs an HTTP server: ``--odoo-http``."""
 
     def _tour(self, role, lang="en_US"):
         user = self.users[role]
