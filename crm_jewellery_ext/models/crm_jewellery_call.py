@@ -52,6 +52,25 @@ class CrmJewelleryCall(models.Model):
     follow_up_user_id = fields.Many2one("res.users", string="Follow-up By")
     call_count = fields.Integer(default=1, aggregator="sum", readonly=True, crm_system=True)
 
+    @api.model
+    def _quick_form_action(self, partner, number, direction=False):
+        """The small call form, prefilled with the customer and the number
+        (the customer form's *Log a Call*, the caller lookup)."""
+        context = {"default_partner_id": partner.id or False, "default_phone": number}
+        if direction:
+            context["default_direction"] = direction
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Log a Call"),
+            "res_model": "crm.jewellery.call",
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("crm_jewellery_ext.crm_jewellery_call_view_form_quick").id, "form")
+            ],
+            "target": "new",
+            "context": context,
+        }
+
     @api.constrains("duration")
     def _check_duration(self):
         if any(c.duration < 0 for c in self):

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class CrmJewelleryCallerLookupLine(models.TransientModel):
@@ -45,18 +45,4 @@ class CrmJewelleryCallerLookupLine(models.TransientModel):
     @api.model
     def _log_call_action(self, partner, number):
         """The quick call form, for an inbound call from ``number``."""
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Log a Call"),
-            "res_model": "crm.jewellery.call",
-            "view_mode": "form",
-            "views": [
-                (self.env.ref("crm_jewellery_ext.crm_jewellery_call_view_form_quick").id, "form")
-            ],
-            "target": "new",
-            "context": {
-                "default_partner_id": partner.id or False,
-                "default_phone": number,
-                "default_direction": "inbound",
-            },
-        }
+        return self.env["crm.jewellery.call"]._quick_form_action(partner, number, "inbound")

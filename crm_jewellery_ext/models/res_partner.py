@@ -220,17 +220,4 @@ class ResPartner(models.Model):
     def action_jewellery_log_call(self):
         """Open a small call form, prefilled with the customer."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Log a Call"),
-            "res_model": "crm.jewellery.call",
-            "view_mode": "form",
-            "views": [
-                (self.env.ref("crm_jewellery_ext.crm_jewellery_call_view_form_quick").id, "form")
-            ],
-            "target": "new",
-            "context": {
-                "default_partner_id": self.id,
-                "default_phone": self.mobile or self.phone,
-            },
-        }
+        return self.env["crm.jewellery.call"]._quick_form_action(self, self.mobile or self.phone)
