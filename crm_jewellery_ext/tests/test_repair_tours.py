@@ -37,3 +37,22 @@ class TestRepairTours(RetailTourCase):
 
     def test_repair_staff_zh_hk(self):
         self._repair("zh_HK")
+
+    def test_unknown_sizes_and_birthday_read_empty(self):
+        """A customer without ring sizes or birthday shows empty inputs (not
+        0, 0.00 or "0 / 0"); a size typed in is kept."""
+        customer = (
+            self.env["res.partner"]
+            .with_context(default_is_retail_customer=True)
+            .create({"name": "Tour Sizes Customer", "retail_branch_id": self.central.id})
+        )
+        self.assertFalse(customer.ring_size_hk)
+        staff = self.users["staff"]
+        self.start_tour(
+            f"/odoo/res.partner/{customer.id}",
+            "crm_jewellery_blank_sizes",
+            login=staff.login,
+            timeout=120,
+        )
+        self.assertEqual(customer.ring_size_hk, 14)
+        self.assertTrue(customer.ring_size_us)

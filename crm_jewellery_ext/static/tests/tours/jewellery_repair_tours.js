@@ -86,3 +86,53 @@ registry
     .category("web_tour.tours")
     .add("crm_jewellery_repair_staff", { url: "/odoo", steps: () => steps(false) })
     .add("crm_jewellery_repair_staff_zh_hk", { url: "/odoo", steps: () => steps(true) });
+
+/**
+ * Unknown values read as empty on the customer form
+ * (crm_jewellery_ext/tests/test_repair_tours.py): a customer without ring
+ * sizes or birthday shows empty inputs, not "0" or "0.00" or "0 / 0"; a size
+ * typed in is saved.
+ */
+function expectEmpty(fieldName) {
+    return {
+        content: `${fieldName} is shown empty`,
+        trigger: `.o_form_view .o_field_widget[name='${fieldName}'] input, .o_form_view .o_field_widget[name='${fieldName}'] select`,
+        run() {
+            const value = this.anchor.tagName === "SELECT"
+                ? this.anchor.options[this.anchor.selectedIndex]?.value
+                : this.anchor.value;
+            if (value && value !== "false") {
+                throw new Error(`${fieldName} shows "${value}" for an unknown value`);
+            }
+        },
+    };
+}
+
+registry.category("web_tour.tours").add("crm_jewellery_blank_sizes", {
+    steps: () => [
+        expectEmpty("birthday_day_choice"),
+        expectEmpty("birthday_month_choice"),
+        {
+            content: "open the jewellery tab",
+            trigger: ".o_form_view .o_notebook a[name='jewellery']",
+            run: "click",
+        },
+        expectEmpty("ring_size_hk"),
+        expectEmpty("ring_size_us"),
+        expectEmpty("ring_size_eu"),
+        {
+            content: "type the Hong Kong ring size",
+            trigger: ".o_form_view .o_field_widget[name='ring_size_hk'] input",
+            run: "edit 14",
+        },
+        {
+            content: "save",
+            trigger: ".o_form_button_save:enabled",
+            run: "click",
+        },
+        {
+            content: "saved",
+            trigger: ".o_form_view .o_form_saved",
+        },
+    ],
+});
