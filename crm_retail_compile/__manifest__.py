@@ -2,7 +2,7 @@
     "name": "Retail CRM: Compile",
     "summary": "Branches, departments, retail customer profiles, sales-cycle records "
     "and department reports for Hong Kong retailers",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",
@@ -40,6 +40,7 @@
         "views/crm_sales_event_views.xml",
         "views/crm_customer_profit_views.xml",
         "views/crm_report_views.xml",
+        "views/crm_report_query_views.xml",
         "data/crm_dq_rule_data.xml",
         "data/crm_dq_cron.xml",
         "views/crm_dq_views.xml",

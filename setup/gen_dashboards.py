@@ -805,7 +805,10 @@ def promotion():
 
 def planning():
     b = Builder("planning", [PERIOD, BRANCH])
-    monthly = [["group_type", "=", "month"]]
+    # the lines of the one latest evaluation the user sees (their branch
+    # scope), never the sum of every evaluation and nightly forecast
+    latest = [["shown_latest", "=", True]]
+    monthly = [["group_type", "=", "month"], *latest]
     b.kpis(
         [
             ("Revenue", "sale.report", SALES_DONE, "price_subtotal", SALE),
@@ -873,7 +876,7 @@ def planning():
                 (
                     "pivot",
                     "crm.forecast.run.line",
-                    [["group_type", "=", "segment"]],
+                    [["group_type", "=", "segment"], *latest],
                     "segment",
                     [("wape", "WAPE"), ("naive_wape", "Naive WAPE")],
                     "Segment",

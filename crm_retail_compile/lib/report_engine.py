@@ -43,6 +43,7 @@ COUNT_AGGREGATES = (
     "count_type",
     "net_orders",
     "count_where",
+    "count_value",
 )
 DETAIL_LEVELS = ("aggregated", "customer")
 SENSITIVITY_ORDER = ("public", "internal", "confidential", "restricted")
@@ -308,6 +309,62 @@ CONSENTS = Dataset(
     },
 )
 
+ONLINE_ACTIVITY = Dataset(
+    model="crm.online.activity",
+    label="Online activity",
+    date_field="activity_date",
+    customer_field="partner_id",
+    dimensions={
+        "channel": Dimension("source", "Channel", "char"),
+        "branch": Dimension("retail_branch_id", "Home Branch"),
+        "kind": Dimension("kind", "Activity", "selection"),
+        "product_category": Dimension("categ_id", "Product Category"),
+        "product": Dimension("product_id", "Product"),
+        "district": Dimension("partner_id.district_id", "District"),
+        "tier": Dimension("partner_id.membership_tier_id", "Tier"),
+        "segment": Dimension("partner_id.rfm_segment", "Segment", "selection"),
+    },
+    measures={
+        "sessions": Measure("Sessions", ("count_value", "kind", "visit")),
+        "product_views": Measure("Product Views", ("count_value", "kind", "product_view")),
+        "carts": Measure("Cart Additions", ("count_value", "kind", "cart")),
+        "orders": Measure("Online Orders", ("count_value", "kind", "order")),
+        "activities": Measure("Activities", ("count", "id")),
+        "customers": Measure("Customers", ("count_distinct", "partner_id")),
+        "conversion_pct": Measure(
+            "Conversion Rate %", ("ratio", "orders", "sessions", 100), percent=True
+        ),
+    },
+)
+
+CAMPAIGNS = Dataset(
+    model="mailing.trace",
+    label="Marketing campaigns",
+    date_field="create_date",
+    customer_field="crm_partner_id",
+    base_domain=[("mass_mailing_id", "!=", False)],
+    dimensions={
+        "mailing": Dimension("mass_mailing_id", "Mailing"),
+        "campaign": Dimension("campaign_id", "Campaign"),
+        "medium": Dimension("trace_type", "E-mail or SMS", "selection"),
+        "branch": Dimension("crm_partner_id.retail_branch_id", "Home Branch"),
+        "status": Dimension("trace_status", "Status", "selection"),
+        "segment": Dimension("crm_partner_id.rfm_segment", "Segment", "selection"),
+        "tier": Dimension("crm_partner_id.membership_tier_id", "Tier"),
+        "district": Dimension("crm_partner_id.district_id", "District"),
+    },
+    measures={
+        "recipients": Measure("Recipients", ("count", "id")),
+        "sent": Measure("Sent", ("count_where", "crm_is_sent")),
+        "opened": Measure("Opened", ("count_set", "open_datetime")),
+        "clicked": Measure("Clicked", ("count_set", "links_click_datetime")),
+        "bounced": Measure("Bounced", ("count_where", "crm_is_bounced")),
+        "opted_out": Measure("Opted Out", ("count_set", "crm_opt_out_datetime")),
+        "open_rate": Measure("Open Rate %", ("ratio", "opened", "sent", 100), percent=True),
+        "click_rate": Measure("Click Rate %", ("ratio", "clicked", "sent", 100), percent=True),
+    },
+)
+
 # the datasets of crm_retail_compile; other add-ons add theirs through
 # crm.report.template._get_datasets() (never by changing this mapping)
 BASE_DATASETS = {
@@ -318,6 +375,8 @@ BASE_DATASETS = {
     "leads": LEADS,
     "data_quality": DATA_QUALITY,
     "consents": CONSENTS,
+    "online_activity": ONLINE_ACTIVITY,
+    "campaigns": CAMPAIGNS,
 }
 
 # Customer-level columns: res.partner field paths. Each column is shown only
@@ -438,6 +497,10 @@ class CompiledReport:
     # indexes of the template's dimensions among the columns (not the
     # period, not the customer columns)
     dimension_indexes: list = field(default_factory=list)
+    # compiled ``with_total``: index in each row of the GROUPING() marker
+    # (the last column of the SELECT), 1 on the grand-total row only, 0 on
+    # the rows of the groups; None when the query has no total row
+    total_index: int | None = None
 
 
 def _aggregate(agg, field_sql, alias_sql, measure_sql):
@@ -472,6 +535,9 @@ def _aggregate(agg, field_sql, alias_sql, measure_sql):
         )
     if kind == "count_where":
         return SQL("COUNT(*) FILTER (WHERE %s)", alias_sql(agg[1]))
+    if kind == "count_value":
+        # ("count_value", field, value): the records whose field has the value
+        return SQL("COUNT(*) FILTER (WHERE %s = %s)", field_sql(agg[1]), agg[2])
     if kind == "ratio":
         _kind, num, den, factor = agg
         return SQL(
@@ -507,6 +573,7 @@ def compile_report(
     allowed_customer_columns=None,
     unknown_label=None,
     field_type=None,
+    with_total=False,
 ):
     """Compile ``spec`` over ``query`` (a Query from ``Model._search``).
 
@@ -525,6 +592,14 @@ def compile_report(
     :param unknown_label: the label of a dimension without value (None: empty)
     :param field_type: callable(path) -> Odoo type of a field (integer sums
         are counts)
+    :param with_total: the same query also returns the grand-total row
+        (``GROUP BY GROUPING SETS ((groups...), ())``, in the same scan),
+        told apart by a ``GROUPING()`` marker column at
+        ``CompiledReport.total_index`` (rows come in no guaranteed place:
+        the caller sets the total row aside by its marker). The true
+        distinct counts of the whole result cost one pass, not a second
+        query. Without groupings the result is one row, its own total: no
+        marker.
     :return: CompiledReport with one SQL query
     """
     dataset = spec.validate(datasets)
@@ -612,7 +687,14 @@ def compile_report(
         parts[index] = (len(select), len(select) + 1)
         select += [numerator, denominator]
 
-    query.groupby = SQL(", ").join(group) if group else None
+    total_index = None
+    if with_total and group:
+        # GROUPING(key) is 1 where the key is not grouped: the empty set
+        total_index = len(select)
+        select.append(SQL("GROUPING(%s)", group[0]))
+        query.groupby = SQL("GROUPING SETS ((%s), ())", SQL(", ").join(group))
+    else:
+        query.groupby = SQL(", ").join(group) if group else None
     query.order = SQL(", ").join(order) if order else None
     return CompiledReport(
         query=query.select(*select),
@@ -621,4 +703,5 @@ def compile_report(
         aggregations=aggregations,
         parts=parts,
         dimension_indexes=dimension_indexes,
+        total_index=total_index,
     )

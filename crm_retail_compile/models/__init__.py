@@ -33,6 +33,7 @@ from . import crm_category_affinity
 from . import crm_report_template
 from . import crm_report_run
 from . import crm_report_line
+from . import crm_report_field
 from . import crm_report_template_delivery
 from . import crm_privacy_pics_acknowledgement
 from . import res_partner_retention

@@ -82,6 +82,93 @@ class CrmForecastRun(models.Model):
     company_id = fields.Many2one(
         "res.company", readonly=True, default=lambda self: self.env.company
     )
+    is_latest = fields.Boolean(
+        string="Latest Evaluation",
+        readonly=True,
+        crm_system=True,
+        index=True,
+        copy=False,
+        help="The newest evaluation of its scope: of every branch (per company), or the "
+        "newest branch-limited evaluation of its requester. Set by the system when an "
+        "evaluation is created or deleted; dashboards show the latest evaluation only.",
+    )
+
+    # ------------------------------------------------------------------
+    # Latest evaluation of each scope
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        runs = super().create(vals_list)
+        if any(run.run_type == "evaluation" for run in runs):
+            self._update_latest()
+        return runs
+
+    def unlink(self):
+        evaluations = any(run.run_type == "evaluation" for run in self)
+        result = super().unlink()
+        if evaluations:
+            self._update_latest()
+        return result
+
+    @api.model
+    def _update_latest(self):
+        """Flag the newest evaluation of each scope, unflag the others, in one
+        query and two writes. A scope is every branch of a company (runs
+        without branch limit), or the branch-limited runs of one requester
+        (only they see them, see the record rules)."""
+        self.flush_model(["run_type", "user_id", "company_id", "is_latest"])
+        latest = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT DISTINCT ON (run.company_id, scope.requester) run.id
+                      FROM crm_forecast_run run
+                     CROSS JOIN LATERAL (
+                           SELECT CASE WHEN EXISTS (
+                                      SELECT 1 FROM crm_forecast_run_scope_branch_rel rel
+                                       WHERE rel.run_id = run.id)
+                                  THEN run.user_id ELSE 0 END AS requester) scope
+                     WHERE run.run_type = 'evaluation'
+                     ORDER BY run.company_id, scope.requester,
+                              run.create_date DESC NULLS LAST, run.id DESC
+                    """
+                )
+            )
+        ]
+        Run = self.sudo().with_context(active_test=False)
+        stale = Run.search([("is_latest", "=", True), ("id", "not in", latest)])
+        fresh = Run.browse(latest).filtered(lambda run: not run.is_latest)
+        if stale:
+            stale._crm_system_write().write({"is_latest": False})
+        if fresh:
+            fresh._crm_system_write().write({"is_latest": True})
+
+    @api.model
+    def _latest_for_user(self):
+        """The latest evaluations the current user's forecast dashboards show,
+        one per company: their own latest branch-limited evaluation when they
+        are limited to branches and made one, else the latest evaluation of
+        every branch. Read with the user's record rules."""
+        runs = self.search(
+            [
+                ("run_type", "=", "evaluation"),
+                ("is_latest", "=", True),
+                ("company_id", "in", [*self.env.companies.ids, False]),
+            ]
+        )
+        user = self.env.user
+        own = user.retail_branch_scoped
+        chosen = {}
+        # newest first (_order): the first run of a company wins
+        for run in runs:
+            mine = bool(run.scope_branch_ids) and run.user_id == user
+            if not (mine and own) and run.scope_branch_ids:
+                continue  # another scope
+            current = chosen.get(run.company_id.id)
+            if current is None or (mine and not current.scope_branch_ids):
+                chosen[run.company_id.id] = run
+        return self.browse([run.id for run in chosen.values()])
 
     @api.model
     def _check_analytics_admin(self):
@@ -389,6 +476,20 @@ class CrmForecastRunLine(models.Model):
     )
     run_type = fields.Selection(related="run_id.run_type", store=True)
     calibration_end = fields.Date(related="run_id.calibration_end", store=True)
+    is_latest = fields.Boolean(
+        related="run_id.is_latest",
+        store=True,
+        crm_system=True,
+        help="A line of the newest evaluation of its scope (see the evaluation).",
+    )
+    shown_latest = fields.Boolean(
+        string="Latest Evaluation Shown to Me",
+        compute="_compute_shown_latest",
+        search="_search_shown_latest",
+        help="A line of the latest evaluation your dashboards show: your own latest "
+        "branch-limited evaluation if you are limited to branches and made one, else the "
+        "latest evaluation of every branch. Never the sum of several evaluations.",
+    )
     group_type = fields.Selection(GROUP_TYPES, required=True, readonly=True)
     segment = fields.Selection(rfm_lib.SEGMENTS, readonly=True)
     retail_branch_id = fields.Many2one(readonly=True, default=False)
@@ -408,3 +509,17 @@ class CrmForecastRunLine(models.Model):
     naive_spend_wape = fields.Float(
         string="Naive Spend WAPE", readonly=True, digits=(16, 4), aggregator="avg"
     )
+
+    @api.depends("run_id.is_latest")
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_shown_latest(self):
+        shown = self.env["crm.forecast.run"]._latest_for_user()
+        for line in self:
+            line.shown_latest = line.run_id in shown
+
+    def _search_shown_latest(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Search the latest evaluation with = True or = False only."))
+        shown = self.env["crm.forecast.run"]._latest_for_user()
+        positive = (operator == "=") == value
+        return [("run_id", "in" if positive else "not in", shown.ids)]

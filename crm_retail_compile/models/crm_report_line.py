@@ -1,3 +1,5 @@
+import json
+
 from lxml import etree
 
 from odoo import api, fields, models
@@ -17,7 +19,10 @@ class CrmReportLine(models.Model):
     average keeps its numerator and denominator in hidden slots
     (``n_<k>``, ``d_<k>``): at every level of a pivot the ratio is
     SUM(numerator) / SUM(denominator), never a sum of ratios
-    (``_read_group_select``).
+    (``_read_group_select``). A distinct count (customers) is exact on a
+    row and in the grand total (computed by the engine over the whole
+    result); a subtotal combining several rows is left empty, since the
+    rows' counts cannot be added up.
     """
 
     _name = "crm.report.line"
@@ -94,7 +99,11 @@ class CrmReportLine(models.Model):
     def _context_run(self):
         """The run of the result views (context ``crm_report_run_id``),
         after checking that the user may read it."""
-        run_id = self.env.context.get("crm_report_run_id")
+        # the web client passes get_views only "lang" and "*_view_ref"
+        # context keys: the views find the run under crm_report_run_view_ref
+        run_id = self.env.context.get("crm_report_run_id") or self.env.context.get(
+            "crm_report_run_view_ref"
+        )
         if not isinstance(run_id, int) or isinstance(run_id, bool):
             return None
         run = self.env["crm.report.run"].browse(run_id).exists()
@@ -149,12 +158,65 @@ class CrmReportLine(models.Model):
         return result
 
     @api.model
+    def _distinct_totals(self):
+        """(run id, rows, ((slot, true grand total or None), ...)) of the
+        distinct-count measures of the run in the context, or None."""
+        run = self._context_run()
+        if not run:
+            return None
+        totals = json.loads(run.totals_json or "{}")
+        slots = tuple(
+            (spec["slot"], totals.get(spec["code"]))
+            for spec in run._column_specs()
+            if spec["slot"] and spec["aggregation"] == "distinct"
+        )
+        return run.id, run.row_count, slots
+
+    @api.model
+    def _read_group(self, domain, groupby=(), aggregates=(), *args, **kwargs):
+        # the run's distinct measures, read once for every aggregate of
+        # this read (see _read_group_select)
+        records = self
+        if "crm_report_distinct" not in self.env.context and any(
+            spec.startswith("m_") for spec in aggregates
+        ):
+            records = self.with_context(crm_report_distinct=self._distinct_totals())
+        return super(CrmReportLine, records)._read_group(
+            domain, groupby, aggregates, *args, **kwargs
+        )
+
+    @api.model
     def _read_group_select(self, aggregate_spec, query):
         """A ratio or an average is recomputed from its parts at every level
         of a pivot (and in the list's totals): SUM(numerator) /
         SUM(denominator). Slots without parts (additive measures, runs
         compiled before the parts existed) are aggregated as asked."""
         fname, _sep, func = aggregate_spec.partition(":")
+        distinct = None
+        if fname.startswith("m_"):
+            distinct = self.env.context.get("crm_report_distinct", False)
+            if distinct is False:
+                distinct = self._distinct_totals()
+        slots = dict(distinct[2]) if distinct else {}
+        if fname in slots and func in ("sum", "avg", "max", "min"):
+            # a distinct count: one row's own value; the run's true total
+            # for a group holding every row of the run (the grand total,
+            # however the pivot is grouped); nothing for a group of some
+            # rows, where a sum would count a customer once per row
+            run_id, rows, _slots = distinct
+            total = slots[fname]
+            run_col = SQL.identifier(self._table, "run_id")
+            return SQL(
+                "CASE WHEN COUNT(*) = 1 THEN MAX(%(value)s) "
+                "WHEN COUNT(*) = %(rows)s AND MIN(%(run_col)s) = %(run)s "
+                "AND MAX(%(run_col)s) = %(run)s THEN %(total)s::float "
+                "ELSE NULL END",
+                value=SQL.identifier(self._table, fname),
+                rows=rows,
+                run_col=run_col,
+                run=run_id,
+                total=total,
+            )
         if (
             func in ("sum", "avg")
             and fname.startswith("m_")
@@ -180,7 +242,8 @@ class CrmReportLine(models.Model):
     @api.model
     def _get_view_cache_key(self, view_id=None, view_type="form", **options):
         key = super()._get_view_cache_key(view_id, view_type, **options)
-        return (*key, self.env.context.get("crm_report_run_id"))
+        context = self.env.context
+        return (*key, context.get("crm_report_run_id") or context.get("crm_report_run_view_ref"))
 
     @api.model
     def _get_view(self, view_id=None, view_type="form", **options):

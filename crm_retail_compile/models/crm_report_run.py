@@ -1,3 +1,4 @@
+import dataclasses
 import datetime
 import json
 import logging
@@ -236,7 +237,12 @@ class CrmReportRun(models.Model):
             if aggregation == "ratio":
                 help_text = _("Recomputed from its parts at every level, never added up.")
             elif aggregation == "distinct":
-                help_text = _("A distinct count: a customer in several groups counts once in each.")
+                help_text = _(
+                    "A distinct count: a customer in several groups counts once in each group "
+                    "and once in the grand total. It cannot be added up: a subtotal that combines "
+                    "several rows is left empty rather than show a sum that counts customers "
+                    "twice."
+                )
             specs.append(
                 {
                     "code": code,
@@ -442,13 +448,28 @@ class CrmReportRun(models.Model):
                 allowed.append(code)
         return allowed
 
-    def _compile(self):
-        """Build the run's single SQL query with the requesting user's rules."""
+    def _compile(self, spec=None, with_total=False):
+        """Build the run's single SQL query with the requesting user's rules
+        (of the template's spec, or of ``spec`` over the same rows).
+
+        ``with_total``: an aggregated result with distinct counts
+        (customers, orders) also returns its grand-total row, for their
+        true totals (see ``report_engine.compile_report``); customer-level
+        results never do (their totals take one more query, see
+        ``_distinct_totals``)."""
         self.ensure_one()
         template = self.template_id
-        spec = template._get_spec()
+        spec = spec or template._get_spec()
         datasets = template._get_datasets()
         dataset = spec.validate(datasets)
+        with_total = (
+            with_total
+            and spec.detail == "aggregated"
+            and any(
+                report_engine.measure_aggregation(dataset.measures[code]) == "distinct"
+                for code in spec.measures
+            )
+        )
         # labels (many2one names, selections) in the requester's language
         lang = self.user_id.lang or self.env.lang or "en_US"
         Model = self.env[dataset.model].with_user(self.user_id).with_context(lang=lang)
@@ -484,6 +505,7 @@ class CrmReportRun(models.Model):
             allowed_customer_columns=self._allowed_customer_columns(ceiling),
             unknown_label=self._unknown_label(lang),
             field_type=resolver.field_type,
+            with_total=with_total,
         )
         return compiled
 
@@ -593,7 +615,7 @@ class CrmReportRun(models.Model):
         whose requester is told when the files are ready), and runs too
         large to keep their lines (nothing else to render them from later).
         """
-        compiled = self._compile()
+        compiled = self._compile(with_total=True)
         columns = compiled.columns
         background = bool(self.env.context.get("crm_report_background"))
         self._crm_system_write().write(
@@ -616,12 +638,20 @@ class CrmReportRun(models.Model):
             totals = report_writers.Totals(columns, compiled.aggregations, compiled.parts)
             lines = _LineSink(self, compiled)
             files = reader._file_sinks(tmp, columns) if background else {}
-            count = self._pump(compiled, [totals, lines, *files.values()])
+            first = _FirstRow()
+            total_rows = []
+            count = self._pump(compiled, [totals, lines, first, *files.values()], total_rows)
             self._check_identified_export(count)
+            grand_totals = totals.as_dict()
+            grand_totals.update(
+                self._distinct_totals(
+                    compiled, count, first.row, total_rows[0] if total_rows else None
+                )
+            )
             self._crm_system_write().write(
                 {
                     "row_count": count,
-                    "totals_json": json.dumps(totals.as_dict()),
+                    "totals_json": json.dumps(grand_totals),
                     "has_lines": lines.kept,
                 }
             )
@@ -634,13 +664,54 @@ class CrmReportRun(models.Model):
         if background and "pdf" in self._output_formats() and self.has_lines:
             self._attach_pdf()
 
-    def _pump(self, compiled, sinks):
+    def _distinct_totals(self, compiled, count=None, first=None, total=None):
+        """{code: value} of the true grand totals of the distinct counts
+        (customers, orders) of ``compiled``. Adding up the groups would
+        count a customer who bought in two branches twice. They come from
+        the grand-total row ``total`` of a query compiled ``with_total``
+        (same query, no second one); a result of one row (``count``, its
+        ``first`` row) is its own total; otherwise (customer-level results)
+        one more query over the same rows without grouping."""
+        indexes = {
+            column[0]: index
+            for index, (column, aggregation) in enumerate(
+                zip(compiled.columns, compiled.aggregations, strict=True)
+            )
+            if aggregation == "distinct"
+        }
+        codes = list(indexes)
+        if not codes:
+            return {}
+        if total is not None:
+            return {code: int(total[index] or 0) for code, index in indexes.items()}
+        if count is not None and count <= 1:
+            return {code: int(first[index] or 0) if first else 0 for code, index in indexes.items()}
+        spec = dataclasses.replace(
+            self.template_id._get_spec(),
+            dimensions=[],
+            measures=codes,
+            detail="aggregated",
+            customer_columns=[],
+        )
+        total = self._compile(spec)
+        with self._report_cursor() as cr:
+            cr.execute(total.query)
+            row = cr.fetchone()
+        return {code: int(value or 0) for code, value in zip(codes, row, strict=True)}
+
+    def _pump(self, compiled, sinks, total_rows=None):
         """Stream the rows of ``compiled`` into ``sinks``; an unfinished
-        file is never finished. Returns the row count."""
+        file is never finished. Returns the row count. The grand-total row
+        of a query compiled ``with_total`` goes to the list ``total_rows``,
+        never to the sinks, and is not counted."""
         stream = self._stream(compiled)
+        rows = stream
+        if compiled.total_index is not None:
+            rows = _without_total(stream, compiled.total_index, total_rows)
         try:
-            count = report_writers.write_rows(sinks, stream, progress=self._report_progress)
+            count = report_writers.write_rows(sinks, rows, progress=self._report_progress)
         except BaseException:
+            rows.close()
             stream.close()
             for sink in sinks:
                 if hasattr(sink, "abort"):
@@ -649,6 +720,7 @@ class CrmReportRun(models.Model):
                     sink.close()
             raise
         # close the server-side cursor now, inside the savepoint
+        rows.close()
         stream.close()
         for sink in sinks:
             if hasattr(sink, "close"):
@@ -980,7 +1052,9 @@ class CrmReportRun(models.Model):
             "res_model": "crm.report.line",
             "view_mode": "pivot,graph,list",
             "domain": [("run_id", "=", self.id)],
-            "context": {"crm_report_run_id": self.id},
+            # crm_report_run_view_ref: the key get_views receives (the web
+            # client keeps only "lang" and "*_view_ref" keys for it)
+            "context": {"crm_report_run_id": self.id, "crm_report_run_view_ref": self.id},
         }
 
     def action_download(self, fmt="xlsx"):
@@ -1164,6 +1238,27 @@ class _FieldResolver:
                 SQL.identifier(self.query.table, "active"),
             )
         return self.field_sql(name)
+
+
+def _without_total(rows, index, total_rows):
+    """``rows`` but the grand-total row (its GROUPING() marker at ``index``
+    set), which goes to the list ``total_rows`` (when given)."""
+    for row in rows:
+        if row[index]:
+            if total_rows is not None:
+                total_rows.append(row)
+        else:
+            yield row
+
+
+class _FirstRow:
+    """Keeps the first row of a result (a one-row result is its own total)."""
+
+    row = None
+
+    def add_row(self, row):
+        if self.row is None:
+            self.row = row
 
 
 class _LineSink:

@@ -34,3 +34,8 @@ from . import test_home_data
 from . import test_dashboards
 from . import test_report_access_roles
 from . import test_report_delivery
+from . import test_report_query
+from . import test_report_query_lib
+from . import test_report_query_tour
+from . import test_forecast_latest
+from . import test_report_distinct_totals

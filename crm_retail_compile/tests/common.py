@@ -1,7 +1,9 @@
+import datetime
 import importlib.util
 import os
 
 from odoo.tests.common import TransactionCase, new_test_user
+from odoo.tools import SQL
 
 
 def load_migration(version, script="post-migrate.py"):
@@ -102,6 +104,52 @@ class RetailCommon(TransactionCase):
         cls.order_a_other = order(cls.cust_a2, cls.staff_a2, cls.branch_a)
         cls.order_b = order(cls.cust_b, cls.staff_b, cls.branch_b)
         cls.all_customers = cls.cust_a | cls.cust_a2 | cls.cust_b
+
+    @classmethod
+    def _forecast_history(cls, prefix, count, cal_start, cal_end):
+        """``count`` retail customers alternately of branch A and B, each
+        with a few weekly-spaced order events in the calibration window
+        (``cal_start``) and some after it (``cal_end``), inserted in one
+        statement. The forecast tests' shared history."""
+        customers = cls.env["res.partner"].create(
+            [
+                {
+                    "name": f"{prefix} {i}",
+                    "is_retail_customer": True,
+                    "retail_branch_id": (cls.branch_a if i % 2 == 0 else cls.branch_b).id,
+                }
+                for i in range(count)
+            ]
+        )
+        days, partners, revenues = [], [], []
+        for i, customer in enumerate(customers):
+            first = cal_start + datetime.timedelta(days=7 * (i % 6))
+            spacing = 10 + 5 * (i % 4)
+            dates = [first + datetime.timedelta(days=spacing * k) for k in range(i % 5 + 1)]
+            dates += [cal_end + datetime.timedelta(days=10 + 25 * j) for j in range(i % 4)]
+            for day in dates:
+                days.append(day)
+                partners.append(customer.id)
+                revenues.append(100.0 + i)
+        cls.env.execute_query(
+            SQL(
+                """
+                INSERT INTO crm_sales_event (event_type, event_date, name, partner_id, revenue,
+                    cost, margin, is_revenue, company_id, currency_id,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT 'order_confirmed', v.day + TIME '04:00', 'T', v.partner, v.revenue, 0,
+                       v.revenue, TRUE, %(company)s, %(currency)s, 1, NOW(), 1, NOW()
+                  FROM unnest(%(days)s::date[], %(partners)s::int[], %(revenues)s::numeric[])
+                       AS v(day, partner, revenue)
+                """,
+                company=cls.env.company.id,
+                currency=cls.env.company.currency_id.id,
+                days=days,
+                partners=partners,
+                revenues=revenues,
+            )
+        )
+        return customers
 
     def visible(self, user, records):
         """The subset of ``records`` that ``user`` can see."""

@@ -177,45 +177,8 @@ class TestForecastEvaluationAccess(RetailCommon):
         cr.execute(SQL("DELETE FROM crm_sales_event"))
         cr.execute(SQL("UPDATE res_partner SET is_retail_customer = FALSE"))
         cls.env["res.partner"].invalidate_model()
-        customers = cls.env["res.partner"].create(
-            [
-                {
-                    "name": f"Forecast {i}",
-                    "is_retail_customer": True,
-                    "retail_branch_id": (cls.branch_a if i % 2 == 0 else cls.branch_b).id,
-                }
-                for i in range(48)
-            ]
-        )
+        customers = cls._forecast_history("Forecast", 48, cls.CAL_START, cls.CAL_END)
         cls.customers_a = customers.filtered(lambda c: c.retail_branch_id == cls.branch_a)
-        days, partners, revenues = [], [], []
-        for i, customer in enumerate(customers):
-            first = cls.CAL_START + datetime.timedelta(days=7 * (i % 6))
-            spacing = 10 + 5 * (i % 4)
-            dates = [first + datetime.timedelta(days=spacing * k) for k in range(i % 5 + 1)]
-            dates += [cls.CAL_END + datetime.timedelta(days=10 + 25 * j) for j in range(i % 4)]
-            for day in dates:
-                days.append(day)
-                partners.append(customer.id)
-                revenues.append(100.0 + i)
-        cls.env.execute_query(
-            SQL(
-                """
-                INSERT INTO crm_sales_event (event_type, event_date, name, partner_id, revenue,
-                    cost, margin, is_revenue, company_id, currency_id,
-                    create_uid, create_date, write_uid, write_date)
-                SELECT 'order_confirmed', v.day + TIME '04:00', 'T', v.partner, v.revenue, 0,
-                       v.revenue, TRUE, %(company)s, %(currency)s, 1, NOW(), 1, NOW()
-                  FROM unnest(%(days)s::date[], %(partners)s::int[], %(revenues)s::numeric[])
-                       AS v(day, partner, revenue)
-                """,
-                company=cls.env.company.id,
-                currency=cls.env.company.currency_id.id,
-                days=days,
-                partners=partners,
-                revenues=revenues,
-            )
-        )
         cls.finance = cls.env.ref("crm_retail_compile.department_finance")
         cls.analyst_finance = new_test_user(
             cls.env,

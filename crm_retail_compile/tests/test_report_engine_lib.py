@@ -108,3 +108,73 @@ class TestReportEngineTypes(unittest.TestCase):
         with self.assertRaisesRegex(engine.ReportSpecError, "at most 10"):
             wide.validate({"toys": self.RATIOS})
         self.assertEqual(wide.width(), (1, engine.MAX_MEASURES + 1))
+
+
+class TestReportEngineGrandTotal(unittest.TestCase):
+    """``with_total``: the grand-total row (true distinct counts) comes from
+    the same query, marked by GROUPING(), never from a second query."""
+
+    DATASETS = {"toys": TestReportEngineTypes.RATIOS}
+
+    def compile(self, spec, **kwargs):
+        query = Query(None, "x_toy")
+
+        def field_sql(path):
+            return SQL.identifier("x_toy", path)
+
+        def label_sql(path):
+            return SQL("%s::text", field_sql(path)), [field_sql(path)]
+
+        return engine.compile_report(spec, self.DATASETS, query, field_sql, label_sql, **kwargs)
+
+    def test_grouping_sets_with_the_empty_set_and_a_marker(self):
+        spec = engine.ReportSpec("toys", ["colour", "period"], ["revenue", "buyers", "margin"])
+        compiled = self.compile(spec, with_total=True)
+        code = compiled.query.code
+        period = (
+            'date_trunc(%s, timezone(%s, timezone(\'UTC\', "x_toy"."sold_on"::timestamp)))::date'
+        )
+        self.assertIn(f'GROUP BY GROUPING SETS (("x_toy"."colour", {period}), ())', code)
+        # the marker is the last column, after the ratio's parts: the
+        # visible columns and the parts keep their indexes
+        self.assertEqual(compiled.parts, {4: (5, 6)})
+        self.assertEqual(compiled.total_index, 7)
+        self.assertEqual(compiled.columns[-1][0], "margin")
+        select = code.split(" FROM ")[0]
+        self.assertTrue(select.endswith('GROUPING("x_toy"."colour")'), select)
+        # the order of the groups is unchanged
+        self.assertIn(f'ORDER BY "x_toy"."colour", {period}', code)
+        # one query: no statement of its own for the total
+        self.assertEqual(code.count("SELECT"), 1)
+        self.assertEqual(code.count("GROUPING("), 1)
+
+    def test_the_period_alone_is_a_grouping(self):
+        spec = engine.ReportSpec("toys", ["period"], ["buyers"])
+        compiled = self.compile(spec, with_total=True)
+        self.assertEqual(compiled.total_index, 2)
+        self.assertIn("GROUPING(date_trunc(", compiled.query.code)
+        self.assertIn("GROUP BY GROUPING SETS ((date_trunc(", compiled.query.code)
+
+    def test_without_total_or_without_groups_no_marker(self):
+        spec = engine.ReportSpec("toys", ["colour"], ["revenue", "buyers"])
+        compiled = self.compile(spec)
+        self.assertIsNone(compiled.total_index)
+        self.assertNotIn("GROUPING", compiled.query.code)
+        self.assertIn('GROUP BY "x_toy"."colour"', compiled.query.code)
+        # one row without dimensions: its own total, no grouping sets
+        spec = engine.ReportSpec("toys", [], ["revenue", "buyers"])
+        compiled = self.compile(spec, with_total=True)
+        self.assertIsNone(compiled.total_index)
+        self.assertNotIn("GROUP", compiled.query.code)
+        self.assertEqual(len(compiled.columns), 2)
+
+    def test_customer_level_keeps_its_groups(self):
+        # the engine honours with_total at any level of detail (the run asks
+        # for it on aggregated results only); the customer is a grouping key
+        spec = engine.ReportSpec(
+            "toys", ["colour"], ["buyers"], detail="customer", customer_columns=[]
+        )
+        compiled = self.compile(spec, with_total=True, pseudonym_secret="s")
+        code = compiled.query.code
+        self.assertIn('GROUP BY GROUPING SETS (("x_toy"."colour", "x_toy"."partner_id"), ())', code)
+        self.assertEqual(compiled.total_index, 3)
