@@ -21,6 +21,7 @@
     "data": [
         "security/crm_retail_compile_security.xml",
         "security/ir.model.access.csv",
+        "security/crm_retail_compile_mailing_security.xml",
         "data/crm_login_security_data.xml",
         "data/crm_hk_district_data.xml",
         "data/crm_retail_compile_data.xml",
@@ -46,13 +47,20 @@
         "views/crm_dq_views.xml",
         "data/crm_analytics_data.xml",
         "views/crm_analytics_views.xml",
+        "views/crm_online_activity_views.xml",
         "data/spreadsheet_dashboard/crm_retail_dashboard_data.xml",
         "views/crm_retail_compile_menus.xml",
         "views/crm_report_delivery_views.xml",
         "views/crm_retail_home_views.xml",
+        "data/crm_dq_request_data.xml",
+        "views/crm_dq_request_views.xml",
+        "views/dq_request_portal_templates.xml",
+        "views/portal_templates.xml",
+        "views/mailing_views.xml",
     ],
     "demo": [
         "demo/crm_retail_compile_demo.xml",
+        "demo/crm_portal_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

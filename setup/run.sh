@@ -3,6 +3,11 @@
 #   ./setup/run.sh                 install/update, generate demo data, serve
 #   CRM_DB=name ./setup/run.sh     another database (default crm_retail)
 #   SERVE=0 ./setup/run.sh         prepare the database only
+#   OUTBOX=0 ./setup/run.sh        no local mail catcher / fake SMS gateway
+# E-mail and SMS of the demo go to a local mail catcher (SMTP 127.0.0.1:1025,
+# page http://127.0.0.1:8025/) and a fake SMS gateway (127.0.0.1:8099), unless
+# the database has its own outgoing mail server or SMS gateway; they keep
+# what was sent in .odoo-data/outbox/ (MAIL_PORT, MAIL_HTTP_PORT, SMS_PORT).
 # Generator size: GEN_ARGS="--customers 2000 --lines 20000 --months 24"
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -36,6 +41,62 @@ else
   "$PY" setup/gen_suite_demo.py --db "$DB" --config "$CONF"
 fi
 
+# Local outbox: the demo database's e-mail and SMS go to the mail catcher and
+# the fake SMS gateway, unless the database already has an outgoing mail
+# server or SMS gateway of its own (those are never changed).
+OUTBOX_DIR="$REPO/.odoo-data/outbox"
+MAIL_PORT="${MAIL_PORT:-1025}"
+MAIL_HTTP_PORT="${MAIL_HTTP_PORT:-8025}"
+SMS_PORT="${SMS_PORT:-8099}"
+outbox_note=""
+if [ "${OUTBOX:-1}" = "1" ]; then
+  mkdir -p "$OUTBOX_DIR/mail" "$OUTBOX_DIR/sms"
+  if [ ! -s "$OUTBOX_DIR/sms-token" ]; then
+    (umask 077; "$PY" -c 'import secrets; print(secrets.token_urlsafe(18))' > "$OUTBOX_DIR/sms-token")
+  fi
+  outbox_note="$("$PY" - "$CONF" "$DB" "$MAIL_PORT" "http://127.0.0.1:$SMS_PORT/send" \
+      "$OUTBOX_DIR/sms-token" <<'PY' 2>/dev/null | tail -2
+import sys
+
+import odoo
+from odoo import SUPERUSER_ID, api
+
+conf, db, mail_port, sms_url, token_file = sys.argv[1:]
+odoo.tools.config.parse_config(["-c", conf, "--log-level=warn"])
+NAME = "Local mail catcher (setup/run.sh)"
+URL, TOKEN = "crm_privacy_pdpo.sms_gateway_url", "crm_privacy_pdpo.sms_gateway_token"
+with odoo.modules.registry.Registry(db).cursor() as cr:
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    servers = env["ir.mail_server"].with_context(active_test=False).search([])
+    ours = servers.filtered(lambda s: s.name == NAME)
+    theirs = (servers - ours).filtered("active")
+    conf_smtp = odoo.tools.config.get("smtp_server") not in (None, False, "localhost")
+    if theirs or conf_smtp:
+        ours.write({"active": False})
+        print("mail: the database's own outgoing mail server")
+    else:
+        vals = {"smtp_host": "127.0.0.1", "smtp_port": int(mail_port), "active": True,
+                "smtp_encryption": "none", "sequence": 0}
+        if ours:
+            ours.write(vals)
+        else:
+            env["ir.mail_server"].create({"name": NAME, **vals})
+        print("mail: local")
+    params = env["ir.config_parameter"]
+    url = params.get_param(URL)
+    if url and url != sms_url:
+        print("sms: the database's own SMS gateway")
+    else:
+        params.set_param(URL, sms_url)
+        params.set_param(TOKEN, open(token_file).read().strip())
+        print("sms: local")
+PY
+  )" || outbox_note=""
+  if [ -z "$outbox_note" ]; then
+    echo "[run] WARNING: could not point $DB at the local mail catcher and SMS gateway"
+  fi
+fi
+
 cat <<MSG
 
 Retail CRM demo database "$DB" is ready: http://localhost:$PORT
@@ -53,6 +114,44 @@ Demo logins (password = login):
 XML-RPC: http://localhost:$PORT/xmlrpc/2/common and /xmlrpc/2/object, database "$DB".
 MSG
 
+outbox_pids=()
+stop_outbox() {
+  local pid
+  for pid in "${outbox_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+if [ "${SERVE:-1}" = "1" ] && [ "${OUTBOX:-1}" = "1" ]; then
+  trap stop_outbox EXIT
+  if [[ "$outbox_note" == *"mail: local"* ]]; then
+    "$PY" setup/mail_catcher.py serve --port "$MAIL_PORT" --http-port "$MAIL_HTTP_PORT" \
+      --dir "$OUTBOX_DIR/mail" > "$OUTBOX_DIR/mail_catcher.log" 2>&1 &
+    outbox_pids+=($!)
+    cat <<MSG
+E-mail sent by the demo is caught locally (nothing leaves this machine):
+  page     http://127.0.0.1:$MAIL_HTTP_PORT/
+  command  .venv/bin/python setup/mail_catcher.py list --dir $OUTBOX_DIR/mail
+           .venv/bin/python setup/mail_catcher.py show N --dir $OUTBOX_DIR/mail
+MSG
+  else
+    echo "E-mail: the database's own outgoing mail server (Settings > Technical > Outgoing Mail Servers)."
+  fi
+  if [[ "$outbox_note" == *"sms: local"* ]]; then
+    "$PY" setup/fake_sms_gateway.py serve --port "$SMS_PORT" --dir "$OUTBOX_DIR/sms" \
+      --token-file "$OUTBOX_DIR/sms-token" > "$OUTBOX_DIR/sms_gateway.log" 2>&1 &
+    outbox_pids+=($!)
+    cat <<MSG
+SMS sent by the demo go to a fake SMS gateway on 127.0.0.1:$SMS_PORT:
+  command  .venv/bin/python setup/fake_sms_gateway.py list --dir $OUTBOX_DIR/sms
+MSG
+  else
+    echo "SMS: the database's own SMS gateway (Settings > General Settings > SMS Gateway)."
+  fi
+  sleep 1
+  for pid in "${outbox_pids[@]}"; do
+    kill -0 "$pid" 2>/dev/null \
+      || echo "[run] WARNING: a local outbox server did not start (port in use?): see $OUTBOX_DIR/*.log"
+  done
+fi
+
 if [ "${SERVE:-1}" = "1" ]; then
-  exec "$PY" -m odoo -c "$CONF" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT"
+  "$PY" -m odoo -c "$CONF" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT"
 fi

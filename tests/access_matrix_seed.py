@@ -7,10 +7,13 @@ runs one sale through Odoo's own flow in every branch over XML-RPC, as a
 shop would: a customer, a confirmed order of a storable product (delivery
 and stock moves), the delivery validated (move lines, quants), the invoice
 created from the order and posted, and its payment registered
-(reconciliation), a consent; then the suite's own buttons record the sales
-events and profit, and a data-quality scan raises issues. Records are
-tagged, never deleted (posted accounting is kept), and one per branch.
+(reconciliation), a consent, an online product view; then the suite's own
+buttons record the sales events and profit, a data-quality scan raises
+issues, and the customer analytics derive the online preferences. Records
+are tagged, never deleted (posted accounting is kept), and one per branch.
 """
+
+import time
 
 from access_matrix_lib import brief, call
 
@@ -83,9 +86,27 @@ def seed_branch_trade(admin, tag):
         _deliver(notes, admin, order, code)
         _invoice_and_pay(notes, admin, order, code)
         _consent(notes, admin, partner, code)
+        _step(
+            notes,
+            f"online activity {code}",
+            admin,
+            "crm.online.activity",
+            "create",
+            {
+                "partner_id": partner,
+                "kind": "product_view",
+                "product_id": product,
+                "activity_date": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+            },
+        )
     # the suite's own buttons: events and profit, data-quality issues
     _step(notes, "sales events", admin, "crm.sales.event", "action_backfill")
     _step(notes, "data-quality scan", admin, "crm.dq.scan", "action_run_scan", [])
+    # the nightly analytics: online preferences from the online activity
+    _step(notes, "customer analytics", admin, "res.partner", "action_refresh_customer_analytics")
+    # each branch's customer is asked for their missing district
+    customers = admin("res.partner", "search", [("name", "=like", f"{tag} % customer")])
+    _step(notes, "data requests", admin, "res.partner", "action_ask_customer", customers)
     return notes
 
 

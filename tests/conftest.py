@@ -17,6 +17,14 @@ import psycopg2
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# the local mail catcher and fake SMS gateway (setup/), importable by tests
+sys.path.append(str(ROOT / "setup"))
+from fake_sms_gateway import FakeSmsGateway
+
+try:
+    from mail_catcher import MailCatcher
+except ImportError:  # aiosmtpd missing: only the mail_catcher fixture fails
+    MailCatcher = None
 
 
 def _free_port():
@@ -186,3 +194,76 @@ def new_user(odoo_server, admin, login, groups, branches=(), password=None, **va
     values.update(vals)
     admin("res.users", "create", values)
     return odoo_server.client(login, password)
+
+
+# ----------------------------------------------------------------------
+# Channels: a local mail catcher and a fake SMS gateway for the server
+# ----------------------------------------------------------------------
+SMS_GATEWAY_URL_PARAM = "crm_privacy_pdpo.sms_gateway_url"
+SMS_GATEWAY_TOKEN_PARAM = "crm_privacy_pdpo.sms_gateway_token"
+QUEUE_CRONS = (
+    # mass mailings first: they queue the e-mails and SMS sent below
+    "mass_mailing.ir_cron_mass_mailing_queue",
+    "mail.ir_cron_mail_scheduler_action",
+    "sms.ir_cron_sms_scheduler_action",
+)
+
+
+def flush_queues(admin, crons=QUEUE_CRONS):
+    """Run the jobs that send queued mailings, e-mails and SMS now (as the
+    scheduler would), through ``admin``'s XML-RPC client."""
+    for xml_id in crons:
+        admin("ir.cron", "method_direct_trigger", [ref(admin, xml_id)])
+
+
+@pytest.fixture
+def mail_catcher(odoo_server):
+    """A MailCatcher (setup/mail_catcher.py) the server sends its e-mail to:
+    an outgoing mail server for 127.0.0.1:<port>, the only active one while
+    the test runs (the others are archived, then restored)."""
+    if MailCatcher is None:
+        pytest.fail("the mail catcher needs aiosmtpd: run ./setup/install.sh")
+    admin = odoo_server.client("admin", "admin")
+    catcher = MailCatcher().start()
+    others = admin("ir.mail_server", "search", [("active", "=", True)])
+    server_id = admin(
+        "ir.mail_server",
+        "create",
+        {
+            "name": f"Test mail catcher {catcher.port}",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": catcher.port,
+            "smtp_encryption": "none",
+            "sequence": 0,
+        },
+    )
+    if others:
+        admin("ir.mail_server", "write", others, {"active": False})
+    try:
+        yield catcher
+    finally:
+        try:
+            admin("ir.mail_server", "unlink", [server_id])
+        except xmlrpc.client.Fault:
+            admin("ir.mail_server", "write", [server_id], {"active": False})
+        if others:
+            admin("ir.mail_server", "write", others, {"active": True})
+        catcher.stop()
+
+
+@pytest.fixture
+def sms_gateway(odoo_server):
+    """A FakeSmsGateway (setup/fake_sms_gateway.py) the server sends its SMS
+    to (crm_privacy_pdpo's SMS gateway settings, restored afterwards)."""
+    admin = odoo_server.client("admin", "admin")
+    gateway = FakeSmsGateway(token=f"test-{_free_port()}").start()
+    params = {SMS_GATEWAY_URL_PARAM: gateway.url, SMS_GATEWAY_TOKEN_PARAM: gateway.token}
+    before = {key: admin("ir.config_parameter", "get_param", key) for key in params}
+    for key, value in params.items():
+        admin("ir.config_parameter", "set_param", key, value)
+    try:
+        yield gateway
+    finally:
+        for key, value in before.items():
+            admin("ir.config_parameter", "set_param", key, value or False)
+        gateway.stop()

@@ -66,6 +66,8 @@ FEATURES = {
     "crm_jewellery_review": 3,
     "crm_jewellery_call": 5,
     "crm_online_activity": 20,
+    # the nightly analytics of prepare_demo.py derive them from the activity
+    "crm_online_preference": 5,
     "crm_privacy_consent": 50,
     "crm_privacy_pics_acknowledgement": 50,
     "crm_privacy_request": 5,

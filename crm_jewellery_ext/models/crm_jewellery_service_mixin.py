@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 
 
@@ -124,7 +126,30 @@ class CrmJewelleryServiceMixin(models.AbstractModel):
                     }
                 )
             self.env["mail.activity"].sudo().create(vals_list)
+        self._jewellery_log_on_customers(records, by_channel)
         return by_channel
+
+    def _jewellery_log_on_customers(self, records, by_channel):
+        """Every notice is logged on its customer too (issue 17): one note per
+        customer naming the documents and the channel, in one batch."""
+        labels = {
+            "email": _("by e-mail"),
+            "sms": _("by SMS"),
+            "call": _("as a call for the staff"),
+        }
+        lines = {}
+        for channel, ids in by_channel.items():
+            for rec in records.browse(ids):
+                lines.setdefault(rec.partner_id.id, []).append(
+                    _(
+                        "%(document)s: notice sent %(channel)s",
+                        document=rec.display_name,
+                        channel=labels[channel],
+                    )
+                )
+        if lines:
+            bodies = {pid: Markup("<br/>").join(notes) for pid, notes in lines.items()}
+            self.env["res.partner"].sudo().browse(list(lines))._message_log_batch(bodies=bodies)
 
     def _jewellery_wants_chinese(self):
         self.ensure_one()

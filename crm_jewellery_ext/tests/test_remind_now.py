@@ -46,6 +46,10 @@ class TestRemindNow(JewelleryCommon):
         self.assertEqual(log.reminded_by_id, self.staff_a)
         self.assertEqual(log.amount_due, 4000.0)
         self.assertEqual(len(self.customer_messages(order, self.cust_a)), 1)
+        # logged on the customer too, with the document and the channel
+        notes = self.cust_a.message_ids.filtered(lambda m: order.name in (m.body or ""))
+        self.assertEqual(len(notes), 1)
+        self.assertIn("by e-mail", notes.body)
         # not twice the same day, by the button or the daily job
         with self.assertRaisesRegex(UserError, "already sent today"):
             order.with_user(self.staff_a).action_remind_now()

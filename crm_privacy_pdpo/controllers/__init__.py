@@ -1,2 +1,3 @@
 from . import main
 from . import export
+from . import portal

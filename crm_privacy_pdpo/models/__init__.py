@@ -19,9 +19,12 @@ from . import crm_privacy_export_log
 from . import crm_privacy_breach
 from . import base
 from . import res_partner
+from . import res_partner_portal
+from . import mail_mail
 from . import crm_lead
 from . import mailing_mailing
 from . import mailing_trace
+from . import crm_privacy_consent_mailing
 from . import crm_privacy_blacklist_mixin
 from . import mail_blacklist
 from . import phone_blacklist
@@ -30,3 +33,6 @@ from . import db_backup
 from . import res_users
 from . import ir_module_module
 from . import res_lang
+from . import sms_sms
+from . import res_company
+from . import res_config_settings

@@ -22,6 +22,7 @@ SOURCES = [
     ("email", "Email reply"),
     ("blacklist", "Unsubscribe / blacklist"),
     ("app", "Mobile app"),
+    ("portal", "Customer portal"),
 ]
 
 

@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 # mailing_type -> consent channel
 MAILING_CHANNELS = {"mail": "email", "sms": "sms"}
@@ -138,6 +138,33 @@ class MailingMailing(models.Model):
         res = super().write(vals)
         self._crm_privacy_check_service_flag([vals])
         return res
+
+    # ------------------------------------------------------------------
+    # The marketing purpose is required before a direct-marketing mailing
+    # is queued or scheduled (the buttons of the form). Code that sends
+    # directly still reaches no customer without one: each gets a trace
+    # saying why (_crm_privacy_failure_reason).
+    # ------------------------------------------------------------------
+
+    def _crm_privacy_check_purpose(self):
+        missing = self.filtered(lambda m: m.privacy_scoped and not m.privacy_purpose_id)
+        if missing:
+            raise UserError(
+                _(
+                    "Choose the marketing purpose of %(mailings)s before sending it: a "
+                    "direct-marketing mailing only reaches the customers who consented to "
+                    "its purpose (PDPO Part 6A).",
+                    mailings=", ".join(missing.mapped("display_name")),
+                )
+            )
+
+    def action_put_in_queue(self):
+        self._crm_privacy_check_purpose()
+        return super().action_put_in_queue()
+
+    def action_schedule(self):
+        self._crm_privacy_check_purpose()
+        return super().action_schedule()
 
     # ------------------------------------------------------------------
     # Consent filtering
@@ -282,6 +309,8 @@ class MailingMailing(models.Model):
                 if res_ids
                 else mailing._get_remaining_recipients()
             )
+            # the count is computed (not stored): read it after the new traces
+            mailing.invalidate_recordset(["privacy_no_consent_count"])
             if allowed:
                 super(MailingMailing, mailing)._action_send_mail(res_ids=allowed)
             elif mailing.privacy_no_consent_count:

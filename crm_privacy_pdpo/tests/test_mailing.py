@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
@@ -170,13 +170,15 @@ class TestMailingConsent(MockEmail, TransactionCase):
         self.assertEqual(len(self._reached_traces(mailing)), 1)
 
     def test_no_purpose_reaches_no_customer(self):
-        """A direct-marketing mailing without purpose can be queued (as in Odoo), but
-        no customer receives it; every one gets a trace saying why."""
+        """A direct-marketing mailing without purpose cannot be queued (issue 17);
+        sent directly by code, no customer receives it and every one gets a trace
+        saying why."""
         mailing = self._mailing("mail", privacy_purpose_id=False)
         self.assertTrue(mailing.privacy_scoped)
-        mailing.action_put_in_queue()
+        with self.assertRaises(UserError):
+            mailing.action_put_in_queue()
         with self.mock_mail_gateway(mail_unlink_sent=False):
-            mailing._process_mass_mailing_queue()
+            mailing.action_send_mail()
         self.assertFalse(self._new_mails)
         excluded = self._assert_excluded(mailing, self.partners, "mail_no_consent")
         self.assertIn("purpose", excluded[0].failure_reason)

@@ -1,2 +1,4 @@
 from . import main
+from . import portal
+from . import dq_request_portal
 from . import rpc

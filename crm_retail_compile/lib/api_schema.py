@@ -304,7 +304,7 @@ def clean_activity(activity, kinds, products):
     """Validate one online activity; ``products`` maps default codes to ids."""
     if not isinstance(activity, dict):
         raise ApiInputError("an activity must be a struct")
-    check_keys(activity, ("customer", "kind", "date", "detail", "product"), "activity")
+    check_keys(activity, ("customer", "kind", "date", "detail", "product", "source"), "activity")
     kind = activity.get("kind")
     if not isinstance(kind, str) or kind not in kinds:
         raise ApiInputError(f"'kind' must be one of {', '.join(kinds)}")
@@ -316,6 +316,8 @@ def clean_activity(activity, kinds, products):
         "activity_date": _datetime(activity.get("date"), "date"),
         "detail": _text(activity.get("detail"), "detail"),
         "product_id": products.get(product, False),
+        # the channel (e.g. "eshop", "app"); the e-shop when not given
+        "source": (_text(activity.get("source"), "source", MAX_CODE) or "eshop").lower(),
     }
 
 

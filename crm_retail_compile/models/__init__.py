@@ -26,6 +26,8 @@ from . import crm_dq_issue
 from . import crm_dq_scan
 from . import crm_dq_scan_line
 from . import crm_dq_snapshot
+from . import crm_dq_request
+from . import crm_dq_request_answer
 from . import res_partner_dq
 from . import res_partner_analytics
 from . import crm_forecast_run
@@ -40,7 +42,11 @@ from . import res_partner_retention
 from . import crm_customer_identity
 from . import crm_api_call
 from . import crm_online_activity
+from . import crm_online_preference
+from . import res_partner_online
 from . import crm_retail_api
 from . import crm_retail_home
 from . import spreadsheet_dashboard
 from . import spreadsheet_dashboard_share
+from . import mailing_mailing
+from . import res_partner_mailing

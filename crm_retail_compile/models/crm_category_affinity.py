@@ -1,6 +1,7 @@
 """Category affinities (cross-selling rules) and each customer's next best
 categories, computed set-based from the categories of the confirmed orders
-(the formulas are documented in lib/analytics/affinity.py)."""
+and of the customers' online behaviour (weighted baskets: the formulas are
+documented in lib/analytics/affinity.py and lib/analytics/online.py)."""
 
 import datetime
 
@@ -49,22 +50,35 @@ class CrmCategoryAffinity(models.Model):
         help="Confidence divided by the share of all customers who bought the second "
         "category: above 1, buyers of the first category buy the second more often.",
     )
-    customers = fields.Integer(readonly=True, help="Customers who bought both categories.")
+    customers = fields.Integer(
+        readonly=True,
+        help="Customers with both categories in their basket (bought, or browsed online).",
+    )
     date = fields.Date(readonly=True)
 
     @api.model
     def _baskets_cte(self, date_from):
-        """``baskets(pid, categ_id)``: categories each retail customer bought."""
+        """``baskets(pid, categ_id, w)``: the categories in each retail
+        customer's basket with their weight: 1 when bought, else the online
+        preference score (crm.online.preference, refreshed first)."""
         return SQL(
             """
             baskets AS (
-                SELECT DISTINCT rp.commercial_partner_id AS pid, r.categ_id
-                  FROM crm_sales_event e
-                  JOIN crm_sales_event_product_category_rel r ON r.event_id = e.id
-                  JOIN res_partner rp ON rp.id = e.partner_id
-                  JOIN res_partner cp ON cp.id = rp.commercial_partner_id
-                 WHERE e.event_type = 'order_confirmed' AND e.event_date >= %s
-                   AND cp.is_retail_customer
+                SELECT pid, categ_id, LEAST(1.0, MAX(w))::float8 AS w
+                  FROM (
+                    SELECT DISTINCT rp.commercial_partner_id AS pid, r.categ_id, 1.0::float8 AS w
+                      FROM crm_sales_event e
+                      JOIN crm_sales_event_product_category_rel r ON r.event_id = e.id
+                      JOIN res_partner rp ON rp.id = e.partner_id
+                      JOIN res_partner cp ON cp.id = rp.commercial_partner_id
+                     WHERE e.event_type = 'order_confirmed' AND e.event_date >= %s
+                       AND cp.is_retail_customer
+                    UNION ALL
+                    SELECT partner_id, categ_id, score
+                      FROM crm_online_preference
+                     WHERE score > 0
+                  ) weighted
+                 GROUP BY pid, categ_id
             )
             """,
             date_from,
@@ -81,6 +95,7 @@ class CrmCategoryAffinity(models.Model):
         date_from = Partner._analytics_utc(today - datetime.timedelta(days=window))
         self.env["crm.sales.event"].flush_model()
         Partner.flush_model(["commercial_partner_id", "is_retail_customer"])
+        self.env["crm.online.preference"]._refresh(date_from)
         cr = self.env.cr
         cr.execute(SQL("DELETE FROM crm_category_affinity"))
         cr.execute(
@@ -88,9 +103,10 @@ class CrmCategoryAffinity(models.Model):
                 """
                 WITH %(baskets)s,
                 total AS (SELECT COUNT(DISTINCT pid)::float AS n FROM baskets),
-                single AS (SELECT categ_id, COUNT(*)::float AS n FROM baskets GROUP BY categ_id),
+                single AS (SELECT categ_id, SUM(w) AS n FROM baskets GROUP BY categ_id),
                 pairs AS (
-                    SELECT a.categ_id AS ante, b.categ_id AS cons, COUNT(*) AS n
+                    SELECT a.categ_id AS ante, b.categ_id AS cons,
+                           SUM(LEAST(a.w, b.w)) AS n, COUNT(*) AS customers
                       FROM baskets a
                       JOIN baskets b ON b.pid = a.pid AND b.categ_id <> a.categ_id
                      GROUP BY a.categ_id, b.categ_id
@@ -99,7 +115,8 @@ class CrmCategoryAffinity(models.Model):
                 INSERT INTO crm_category_affinity (
                     antecedent_id, consequent_id, support, confidence, lift, customers, date,
                     create_uid, create_date, write_uid, write_date)
-                SELECT p.ante, p.cons, p.n / t.n, p.n / sa.n, (p.n / sa.n) / (sc.n / t.n), p.n,
+                SELECT p.ante, p.cons, p.n / t.n, p.n / sa.n, (p.n / sa.n) / (sc.n / t.n),
+                       p.customers,
                        %(today)s, %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s,
                        NOW() AT TIME ZONE 'UTC'
                   FROM pairs p
@@ -120,13 +137,14 @@ class CrmCategoryAffinity(models.Model):
                 """
                 WITH %(baskets)s,
                 candidates AS (
-                    SELECT b.pid, af.consequent_id AS categ_id, MAX(af.lift) AS lift,
-                           MAX(af.confidence) AS confidence
+                    SELECT b.pid, af.consequent_id AS categ_id, MAX(af.lift * b.w) AS lift,
+                           MAX(af.confidence * b.w) AS confidence
                       FROM baskets b
                       JOIN crm_category_affinity af ON af.antecedent_id = b.categ_id
                      WHERE af.lift > 1 AND NOT EXISTS (
                            SELECT 1 FROM baskets o
-                            WHERE o.pid = b.pid AND o.categ_id = af.consequent_id)
+                            WHERE o.pid = b.pid AND o.categ_id = af.consequent_id
+                              AND o.w >= 1)
                      GROUP BY b.pid, af.consequent_id
                 ), ranked AS (
                     SELECT pid, categ_id, ROW_NUMBER() OVER (

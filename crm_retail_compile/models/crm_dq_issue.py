@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 from .crm_dq_rule import BRANCH_SUMMARY_CHECKS, FIX_FIELDS, SEVERITIES
 
 STATES = [("open", "Open"), ("resolved", "Resolved"), ("ignored", "Ignored")]
+RESOLUTIONS = [("staff", "Corrected by staff"), ("customer_portal", "Customer via portal")]
 
 
 class CrmDqIssue(models.Model):
@@ -73,6 +74,23 @@ class CrmDqIssue(models.Model):
         help="When the rule was last checked: an open issue still violated it then.",
     )
     resolved_date = fields.Datetime(readonly=True, crm_system=True)
+    resolution = fields.Selection(
+        RESOLUTIONS,
+        readonly=True,
+        crm_system=True,
+        help="Who corrected the record (empty: a scan found it no longer violates the rule).",
+    )
+    # requests to the customer about this issue (crm.dq.request)
+    dq_request_ids = fields.Many2many(
+        "crm.dq.request",
+        "crm_dq_request_issue_rel",
+        "issue_id",
+        "request_id",
+        string="Customer Requests",
+        readonly=True,
+        crm_system=True,
+    )
+    dq_request_state = fields.Selection(related="dq_request_ids.state", string="Customer Request")
     explanation_field = fields.Char(string="Field", compute="_compute_explanation")
     explanation_problem = fields.Text(string="What Is Wrong", compute="_compute_explanation")
     explanation_good = fields.Text(string="What Good Looks Like", compute="_compute_explanation")
@@ -195,16 +213,23 @@ class CrmDqIssue(models.Model):
             "context": {"create": False},
         }
 
-    def _resolve_if_fixed(self):
+    def _resolve_if_fixed(self, resolution="staff"):
         """Re-check the rule on the issue's record; resolve the issue when it
         no longer violates. Return whether it was resolved."""
         self.ensure_one()
         if self.rule_id._violates(self.res_id):
             return False
         self._crm_system_write().write(
-            {"state": "resolved", "resolved_date": fields.Datetime.now()}
+            {"state": "resolved", "resolved_date": fields.Datetime.now(), "resolution": resolution}
         )
         return True
+
+    def action_ask_customer(self):
+        """Ask the customers of the selected issues to supplement their data
+        (one crm.dq.request per customer, e-mail or SMS)."""
+        Request = self.env["crm.dq.request"]
+        requests, skipped = Request._ask_customers(self.partner_id)
+        return Request._notify_result(requests, skipped)
 
     def action_ignore(self):
         """Accept the issues as they are: later scans keep them ignored while

@@ -413,6 +413,8 @@ class CrmDqScan(models.Model):
         self.ensure_one()
         self._update_scores()
         self._write_snapshots()
+        # expire old requests to customers; ask for new issues (option)
+        self.env["crm.dq.request"].sudo()._after_scan(self)
         self.write({"state": "done", "finished": fields.Datetime.now()})
 
     def _severity_weight_sql(self, alias):

@@ -13,7 +13,7 @@ class CrmOnlineActivity(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, index=True, ondelete="cascade"
     )
-    activity_date = fields.Datetime(required=True, index=True)
+    activity_date = fields.Datetime(string="Date", required=True, index=True)
     kind = fields.Selection(
         [
             ("visit", "Visit"),
@@ -24,12 +24,21 @@ class CrmOnlineActivity(models.Model):
             ("order", "Online Order"),
             ("review", "Review"),
         ],
+        string="Activity",
         required=True,
         index=True,
     )
     detail = fields.Char()
     product_id = fields.Many2one("product.product", ondelete="set null")
-    source = fields.Char(default="eshop")
+    categ_id = fields.Many2one(
+        related="product_id.categ_id", string="Product Category", store=True, index=True
+    )
+    source = fields.Char(
+        string="Channel",
+        default="eshop",
+        index=True,
+        help="Where the activity happened, as the integration names it (e.g. eshop, app).",
+    )
     retail_branch_id = fields.Many2one(
         related="partner_id.retail_branch_id", string="Home Branch", store=True
     )

@@ -81,6 +81,8 @@ class CrmReportTemplate(models.Model):
             ("leads", "Leads and opportunities"),
             ("data_quality", "Data-quality issues"),
             ("consents", "Marketing consents"),
+            ("online_activity", "Online activity"),
+            ("campaigns", "Marketing campaigns"),
         ],
         required=True,
         default="sales_events",

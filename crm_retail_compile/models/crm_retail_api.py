@@ -1098,6 +1098,9 @@ class CrmRetailApi(models.AbstractModel):
             key: tuple(dict(Consent._fields[key].selection))
             for key in ("channel", "kind", "source", "use")
         }
+        # "portal" is the customer's own choice on the portal, with its evidence
+        # recorded there: an integration cannot claim it
+        choices["source"] = tuple(code for code in choices["source"] if code != "portal")
         vals_list = []
         purposes = {}  # code or id -> record: one lookup per purpose, not per consent
         for index, consent in enumerate(consents):

@@ -21,6 +21,25 @@ PERIOD_SKELETONS = {"month": "yMMM", "quarter": "yQQQ", "year": "y"}
 # The column labels of lib/report_engine.py and of the add-ons' datasets, for
 # translation (test_report_pdf checks that none is missing).
 COLUMN_LABELS = (
+    # campaigns (lib/report_engine.py CAMPAIGNS)
+    _lt("Bounced"),
+    _lt("Campaign"),
+    _lt("Click Rate %"),
+    _lt("Clicked"),
+    _lt("Mailing"),
+    _lt("E-mail or SMS"),
+    _lt("Open Rate %"),
+    _lt("Opened"),
+    _lt("Opted Out"),
+    _lt("Recipients"),
+    _lt("Sent"),
+    # online activity (lib/report_engine.py ONLINE_ACTIVITY)
+    _lt("Activities"),
+    _lt("Activity"),
+    _lt("Cart Additions"),
+    _lt("Online Orders"),
+    _lt("Product Views"),
+    _lt("Sessions"),
     _lt("Age Band"),
     _lt("Average Basket"),
     _lt("Average Discount %"),

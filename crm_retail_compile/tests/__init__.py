@@ -38,4 +38,11 @@ from . import test_report_query
 from . import test_report_query_lib
 from . import test_report_query_tour
 from . import test_forecast_latest
+from . import test_dq_request
+from . import test_dq_request_portal
+from . import test_dq_request_lib
 from . import test_report_distinct_totals
+from . import test_campaigns
+from . import test_online_activity
+from . import test_online_preference_lib
+from . import test_portal_tour

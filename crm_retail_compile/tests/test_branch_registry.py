@@ -5,6 +5,7 @@ RETAIL_ROLES = (
     "crm_retail_compile.group_branch_manager",
     "crm_retail_compile.group_department_analyst",
     "crm_retail_compile.group_integration",
+    "crm_retail_compile.group_marketing_campaigns",
 )
 
 # Models that link to customers or branch-ruled records, that a retail role

@@ -4,6 +4,7 @@
 ``btyd``: the BG/NBD and Gamma-Gamma "buy till you die" models.
 ``evaluation``: calibration/holdout evaluation against a naive baseline.
 ``affinity``: category co-purchase rules (support, confidence, lift).
+``online``: category preferences scored from online behaviour.
 
 The Odoo models are thin adapters: they read the aggregated arrays from the
 database with one query and write the results back with one statement.
@@ -12,4 +13,5 @@ database with one query and write the results back with one statement.
 from . import affinity
 from . import btyd
 from . import evaluation
+from . import online
 from . import rfm
