@@ -34,6 +34,9 @@ from . import crm_forecast_run
 from . import crm_category_affinity
 from . import crm_report_template
 from . import crm_report_run
+from . import crm_report_run_compile
+from . import crm_report_run_output
+from . import crm_report_run_queue
 from . import crm_report_line
 from . import crm_report_field
 from . import crm_report_template_delivery

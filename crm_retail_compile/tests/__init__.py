@@ -5,6 +5,7 @@ from . import test_sales_event_totals
 from . import test_reports
 from . import test_report_queue_progress
 from . import test_report_engine_lib
+from . import test_report_stream_lib
 from . import test_report_datasets
 from . import test_privacy_integration
 from . import test_department_clearance
