@@ -48,6 +48,12 @@ from . import crm_online_activity
 from . import crm_online_preference
 from . import res_partner_online
 from . import crm_retail_api
+from . import crm_retail_api_identity
+from . import crm_retail_api_batch
+from . import crm_retail_api_customer
+from . import crm_retail_api_activity
+from . import crm_retail_api_order
+from . import crm_retail_api_report
 from . import crm_retail_home
 from . import spreadsheet_dashboard
 from . import spreadsheet_dashboard_share
