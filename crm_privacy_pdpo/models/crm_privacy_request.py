@@ -371,12 +371,13 @@ class CrmPrivacyRequest(models.Model):
             if model_name not in self.env:
                 continue
             Model = self.env[model_name].sudo().with_context(active_test=False)
+            # the field linking a record to its customer: partner_id, or
+            # what the model declares (mailing traces: crm_partner_id)
+            link = getattr(Model, "_crm_privacy_partner_field", None) or "partner_id"
             if model_name == "res.partner":
                 records = partner
-            elif "partner_id" in Model._fields and (
-                Model._fields["partner_id"].comodel_name == "res.partner"
-            ):
-                records = Model.search([("partner_id", "=", partner.id)])
+            elif link in Model._fields and Model._fields[link].comodel_name == "res.partner":
+                records = Model.search([(link, "=", partner.id)])
             else:
                 continue
             fnames = [f for f in sorted(classified) if f in Model._fields]

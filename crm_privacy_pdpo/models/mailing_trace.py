@@ -23,6 +23,8 @@ class MailingTrace(models.Model):
     customer recorded after receiving it."""
 
     _inherit = "mailing.trace"
+    # access requests collect a customer's campaign messages through it
+    _crm_privacy_partner_field = "crm_partner_id"
 
     failure_type = fields.Selection(
         selection_add=[

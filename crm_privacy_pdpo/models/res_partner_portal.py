@@ -203,7 +203,35 @@ class ResPartner(models.Model):
             body=Markup("%s<ul>%s</ul>")
             % (_("Direct-marketing preferences changed by the customer, via the portal:"), lines)
         )
+        partner._crm_privacy_portal_unblacklist(
+            {channel for _p, channel, kind in changes if kind == "opt_in"}
+        )
         return consents
+
+    def _crm_privacy_portal_unblacklist(self, channels):
+        """A customer who once unsubscribed (Odoo's blacklist: an opt-out of
+        every purpose on the channel) and now switches a purpose on in the
+        preference centre asks to be contacted again on that channel: the
+        blacklist entry is archived with a note, otherwise Odoo would still
+        cancel every mail or SMS. The consent rules keep applying per
+        purpose, so only the purposes switched on are reached."""
+        self.ensure_one()
+        partner = self.sudo()
+        note = _("Opted in again by the customer in the privacy preference centre.")
+        if "email" in channels and partner.email_normalized:
+            Blacklist = (
+                self.env["mail.blacklist"].sudo().with_context(crm_privacy_from_consent=True)
+            )
+            if Blacklist.search_count([("email", "=", partner.email_normalized)]):
+                Blacklist._remove(partner.email_normalized, message=note)
+        numbers = {partner.phone_sanitized} - {False}
+        if channels & {"sms", "whatsapp"} and numbers:
+            Blacklist = (
+                self.env["phone.blacklist"].sudo().with_context(crm_privacy_from_consent=True)
+            )
+            listed = Blacklist.search([("number", "in", list(numbers))])
+            if listed:
+                Blacklist._remove(listed.mapped("number"), message=note)
 
     # ------------------------------------------------------------------
     # Access and correction requests

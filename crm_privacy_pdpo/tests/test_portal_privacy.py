@@ -174,6 +174,26 @@ class TestPortalPrivacy(MockEmail, HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn("Bob Portal Secret", page.text)
 
+    def test_opt_in_lifts_an_earlier_unsubscribe(self):
+        """Unsubscribed through Odoo's blacklist (every purpose), the
+        customer switches one purpose on again: the blacklist entry is
+        archived, so that purpose reaches her and the others still do not."""
+        self.env["mail.blacklist"]._add(self.alice.email, message="unsubscribed")
+        self.assertTrue(self.alice.is_blacklisted)
+        self.authenticate("portal.alice", "portal.alice")
+        self._post("/my/privacy", {self._cell(self.promo): "1", "notice_read": "1"})
+        self.alice.invalidate_recordset(["is_blacklisted"])
+        self.assertFalse(self.alice.is_blacklisted)
+        entry = (
+            self.env["mail.blacklist"]
+            .with_context(active_test=False)
+            .search([("email", "=", self.alice.email_normalized)])
+        )
+        self.assertFalse(entry.active)
+        self.assertIn("preference centre", entry.message_ids[:1].body)
+        self.assertTrue(self._consenting(self.alice, self.promo))
+        self.assertFalse(self._consenting(self.alice, self.events))
+
     def test_opt_in_needs_the_notice_read(self):
         self.authenticate("portal.alice", "portal.alice")
         response = self._post("/my/privacy", {self._cell(self.promo): "1"})

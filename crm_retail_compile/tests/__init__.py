@@ -47,3 +47,4 @@ from . import test_campaigns
 from . import test_online_activity
 from . import test_online_preference_lib
 from . import test_portal_tour
+from . import test_access_request_channels
