@@ -109,8 +109,8 @@ class ResPartner(models.Model):
         valid_from = datetime.datetime.fromtimestamp(math.ceil(time.time()), datetime.UTC)
         # after the checks above: officers need not edit contacts to revoke
         self.sudo().write({"crm_privacy_links_valid_from": valid_from.replace(tzinfo=None)})
-        for partner in self.sudo():
-            partner._message_log(body=_("Links to the privacy preference centre revoked."))
+        note = _("Links to the privacy preference centre revoked.")
+        self.sudo()._message_log_batch(bodies=dict.fromkeys(self.ids, note))
         return True
 
     # ------------------------------------------------------------------

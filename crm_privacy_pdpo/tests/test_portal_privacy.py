@@ -257,6 +257,7 @@ class TestPortalPrivacy(MockEmail, HttpCase):
             self.assertNotIn("Bob Portal Secret", response.text)
         # revoked by the privacy officer: the old link stops, a new one works
         self.alice.with_user(self.officer).action_crm_privacy_revoke_preference_links()
+        self.assertIn("revoked", self.alice.message_ids[:1].body, "noted on the customer")
         url = f"/privacy/preferences/{self.alice.id}/{alice_token}"
         self.assertEqual(self.url_open(url).status_code, 404)
         new_url = (
