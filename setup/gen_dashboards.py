@@ -2,10 +2,13 @@
 
     .venv/bin/python setup/gen_dashboards.py [--check]
 
-Each dashboard is declared below as data (KPIs, charts, tables); this script
-lays them out in the format of Odoo's own dashboards (spreadsheet data
-version 21, like the files of ``spreadsheet_dashboard_sale``) and writes
-``<addon>/data/spreadsheet_dashboard/<name>_dashboard.json``. Texts are
+Every dashboard is one entry of the table ``DASHBOARDS`` below: its
+department's add-on, its key, its global filters and its sections from top
+to bottom (a row of ``Kpi``, one or two ``Chart``, a multi-measure
+``Series``, one or two ``PivotTable``/``ListTable``). One ``Builder`` lays
+them out in the format of Odoo's own dashboards (spreadsheet data version
+21, like the files of ``spreadsheet_dashboard_sale``) and the script writes
+``<addon>/data/spreadsheet_dashboard/<key>_dashboard.json``. Texts are
 wrapped in ``_t()`` (cells) or are chart titles and filter labels: Odoo's
 translation export picks them up from ``*_dashboard.json`` files under
 ``data/`` and the web client translates them when the dashboard is shown.
@@ -21,6 +24,7 @@ import json
 import os
 import sys
 import uuid
+from typing import NamedTuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NAMESPACE = uuid.UUID("6f1f0d38-8b55-4a4e-9a0e-0c6f3c3b1e21")
@@ -73,6 +77,77 @@ def _dimension(groupby):
 
 def col_name(index):
     return "ABCDEFG"[index]
+
+
+class Kpi(NamedTuple):
+    """A scorecard; ``measure`` may be "a/b" for a ratio of two measures."""
+
+    label: str
+    model: str
+    domain: list
+    measure: str
+    matching: dict
+    compare: bool = True  # against the previous period
+    percent: bool = False
+
+
+class Chart(NamedTuple):
+    """An Odoo chart (``ctype`` line, bar or pie) of one measure."""
+
+    title: str
+    ctype: str
+    model: str
+    domain: list
+    measure: str
+    groupby: list
+    matching: dict
+
+
+class Series(NamedTuple):
+    """A full-width line chart of several measures: [(measure, label)]."""
+
+    title: str
+    model: str
+    domain: list
+    rowfield: str
+    measures: list
+    header: str
+    matching: dict
+
+
+class PivotTable(NamedTuple):
+    """A top-10 table grouped by ``rowfield``: [(measure, label)]."""
+
+    title: str
+    model: str
+    domain: list
+    rowfield: str
+    measures: list
+    header: str
+    matching: dict
+
+
+class ListTable(NamedTuple):
+    """The first 10 records: [(field, label)], order [(field, asc)], and
+    computed columns ``extra`` [(label, formula with {list} and {line})]."""
+
+    title: str
+    model: str
+    domain: list
+    fields: list
+    order: list
+    matching: dict
+    extra: list = ()
+
+
+class Dashboard(NamedTuple):
+    """One dashboard: sections from top to bottom, each a list of Kpi, a
+    list of one or two Chart, a Series, or a list of one or two tables."""
+
+    addon: str
+    key: str
+    filters: list
+    sections: list
 
 
 class Builder:
@@ -164,12 +239,9 @@ class Builder:
         return sum(self.rows.get(str(r), {}).get("size", ROW_HEIGHT) for r in range(row))
 
     def kpis(self, kpis):
-        """Scorecards on top: (label, model, domain, measure, matching,
-        compare=True, percent=False); measure may be "a/b" for a ratio of two measures."""
+        """Scorecards on top (a row of ``Kpi``)."""
         for index, kpi in enumerate(kpis):
-            label, model, domain, measure, matching = kpi[:5]
-            compare = kpi[5] if len(kpi) > 5 else True
-            percent = kpi[6] if len(kpi) > 6 else False
+            label, model, domain, measure, matching, compare, percent = kpi
             ratio = "/" in measure
             measures = measure.split("/") if ratio else [measure]
             cur = self.pivot("%s - %s" % (label, "current"), model, domain, measures, matching)
@@ -230,8 +302,7 @@ class Builder:
         self.borders["%s:%s%d" % (cell, last, self.row + 1)] = 1
 
     def charts(self, charts):
-        """One or two charts side by side: (title, type, model, domain,
-        measure, groupby, matching)."""
+        """One or two ``Chart`` side by side."""
         self.rows[str(self.row)] = {"size": TITLE_HEIGHT}
         for index, (title, ctype, model, domain, measure, groupby, matching) in enumerate(charts):
             col = 0 if index == 0 else 4
@@ -341,17 +412,13 @@ class Builder:
         self.row += 1 + (CHART_HEIGHT // ROW_HEIGHT) + 1
 
     def tables(self, tables):
-        """One or two top-10 tables side by side: (title, pivot or list
-        spec). A pivot table: ("pivot", model, domain, rowfield, [(measure,
-        label)], header label, matching); a list: ("list", model, domain,
-        [(field, label)], order, matching, extra) where extra adds computed
-        columns [(label, formula with {row} and {col})]."""
+        """One or two top-10 tables side by side (``PivotTable``, ``ListTable``)."""
         self.rows[str(self.row)] = {"size": TITLE_HEIGHT}
         header_row = self.row + 2
-        for index, (title, spec) in enumerate(tables):
+        for index, spec in enumerate(tables):
             col = 0 if index == 0 else 4
-            kind, model, domain = spec[:3]
-            if kind == "pivot":
+            title, model, domain = spec.title, spec.model, spec.domain
+            if isinstance(spec, PivotTable):
                 rowfield, measures, header, matching = spec[3:]
                 link = self._view_link(title, model, domain, [rowfield], measures[0][0], "pivot")
                 self._title(col, title, link)
@@ -536,12 +603,14 @@ class Builder:
 # ---------------------------------------------------------------- filters
 PERIOD = {"key": "period", "type": "date", "label": "Period"}
 BRANCH = {"key": "branch", "type": "relation", "label": "Branch", "model": "crm.retail.branch"}
+PRIVACY_PERIOD = dict(PERIOD, default="last_three_months")
 
 # matchings: filter key -> chain (dates: (chain, field type))
 SALE = {"period": ("date", "datetime"), "branch": "retail_branch_id"}
 PROFIT = {"period": ("month", "date"), "branch": "retail_branch_id"}
 CUSTOMER = {"branch": "retail_branch_id"}
 CONSENT = {"period": ("consent_date", "datetime"), "branch": "partner_id.retail_branch_id"}
+CONSENT_PERIOD = {"period": CONSENT["period"]}
 ONLINE = {"period": ("activity_date", "datetime"), "branch": "retail_branch_id"}
 LEAD = {"period": ("create_date", "datetime"), "branch": "retail_branch_id"}
 DQ = {"period": ("first_seen", "datetime"), "branch": "retail_branch_id"}
@@ -551,788 +620,291 @@ REQUEST = {"period": ("received_date", "date")}
 BREACH = {"period": ("discovery_date", "datetime")}
 REPAIR = {"period": ("create_date", "datetime"), "branch": "retail_branch_id"}
 REPAIR_OPEN = {"branch": "retail_branch_id"}
+NONE = {}
 
+# ---------------------------------------------------------------- domains
+OPT_IN = [["kind", "=", "opt_in"]]
+OPT_OUT = [["kind", "=", "opt_out"]]
+OPEN_DQ = [["state", "=", "open"]]
+# the lines of the one latest evaluation the user sees (their branch scope),
+# never the sum of every evaluation and nightly forecast
+LATEST = [["shown_latest", "=", True]]
+MONTHLY = [["group_type", "=", "month"], *LATEST]
+OPEN_REPAIR = [["customer_status", "not in", ["collected", "cancelled"]]]
+OPEN_ORDER = [["state", "not in", ["collected", "cancelled"]]]
 
-def sales():
-    b = Builder("sales", [PERIOD, BRANCH])
-    b.kpis(
-        [
-            ("Revenue", "sale.report", SALES_DONE, "price_subtotal", SALE),
-            ("Orders", "sale.report", SALES_DONE, "order_reference", SALE),
-            ("Average Order", "sale.report", SALES_DONE, "price_subtotal/order_reference", SALE),
-            ("Customers", "sale.report", SALES_DONE, "partner_id", SALE),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Monthly Revenue",
-                "line",
-                "sale.report",
-                SALES_DONE,
-                "price_subtotal",
-                ["date:month"],
-                SALE,
-            )
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Revenue by Branch",
-                "bar",
-                "sale.report",
-                SALES_DONE,
-                "price_subtotal",
-                ["retail_branch_id"],
-                SALE,
-            ),
-            (
-                "Revenue by Product Category",
-                "pie",
-                "sale.report",
-                SALES_DONE,
-                "price_subtotal",
-                ["categ_id"],
-                SALE,
-            ),
-        ]
-    )
-    b.tables(
-        [
-            (
-                "Top Branches",
-                (
-                    "pivot",
-                    "sale.report",
-                    SALES_DONE,
-                    "retail_branch_id",
-                    [("price_subtotal", "Revenue"), ("order_reference", "Orders")],
-                    "Branch",
-                    SALE,
-                ),
-            ),
-            (
-                "Top Products",
-                (
-                    "pivot",
-                    "sale.report",
-                    SALES_DONE,
-                    "product_id",
-                    [("price_subtotal", "Revenue"), ("product_uom_qty", "Units")],
-                    "Product",
-                    SALE,
-                ),
-            ),
-        ]
-    )
-    return b
+# ---------------------------------------------------------------- models
+SR = "sale.report"
+PARTNER = "res.partner"
+CONS = "crm.privacy.consent"
+ACT = "crm.online.activity"
+FCST = "crm.forecast.run.line"
+PRF = "crm.customer.profit"
+DQI = "crm.dq.issue"
+REQ = "crm.privacy.request"
+REPAIRS = "repair.order"
+CUSTOM = "crm.jewellery.custom.order"
 
+RETAIL = "crm_retail_compile"
+JEWELLERY = "crm_jewellery_ext"
 
-def marketing():
-    b = Builder("marketing", [PERIOD, BRANCH])
-    b.kpis(
-        [
-            ("Customers", "res.partner", RETAIL_CUSTOMER, "__count", CUSTOMER, False),
-            (
-                "Consents Given",
-                "crm.privacy.consent",
-                [["kind", "=", "opt_in"]],
-                "__count",
-                CONSENT,
-            ),
-            (
-                "Consents Withdrawn",
-                "crm.privacy.consent",
-                [["kind", "=", "opt_out"]],
-                "__count",
-                CONSENT,
-            ),
-            ("Online Activities", "crm.online.activity", [], "__count", ONLINE),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Customers by Segment",
-                "bar",
-                "res.partner",
-                RETAIL_CUSTOMER,
-                "__count",
-                ["rfm_segment"],
-                CUSTOMER,
-            ),
-            (
-                "Customers by Tier",
-                "pie",
-                "res.partner",
-                RETAIL_CUSTOMER,
-                "__count",
-                ["membership_tier_id"],
-                CUSTOMER,
-            ),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Consents by Channel",
-                "bar",
-                "crm.privacy.consent",
-                [],
-                "__count",
-                ["channel", "kind"],
-                CONSENT,
-            ),
-            (
-                "Online Activity by Kind",
-                "pie",
-                "crm.online.activity",
-                [],
-                "__count",
-                ["kind"],
-                ONLINE,
-            ),
-        ]
-    )
-    b.tables(
-        [
-            (
-                "Consents by Purpose",
-                (
-                    "pivot",
-                    "crm.privacy.consent",
-                    [["kind", "=", "opt_in"]],
-                    "purpose_id",
-                    [("__count", "Consents"), ("partner_id", "Customers")],
-                    "Purpose",
-                    CONSENT,
-                ),
-            ),
-            (
-                "Customers by Channel",
-                (
-                    "pivot",
-                    "res.partner",
-                    RETAIL_CUSTOMER,
-                    "retail_channel",
-                    [("__count", "Customers"), ("rfm_monetary:avg", "Avg. Spend")],
-                    "Channel",
-                    CUSTOMER,
-                ),
-            ),
-        ]
-    )
-    return b
+# ---------------------------------------------------------------- shared KPIs
+KPI_REVENUE = Kpi("Revenue", SR, SALES_DONE, "price_subtotal", SALE)
+KPI_CUSTOMERS = Kpi("Customers", PARTNER, RETAIL_CUSTOMER, "__count", CUSTOMER, False)
+KPI_CONSENTS_GIVEN = Kpi("Consents Given", CONS, OPT_IN, "__count", CONSENT)
+KPI_OPEN_DQ = Kpi("Open Data Issues", DQI, OPEN_DQ, "__count", DQ_OPEN, False)
 
-
-def promotion():
-    b = Builder("promotion", [PERIOD, BRANCH])
-    opt_in = [["kind", "=", "opt_in"]]
-    b.kpis(
+# ---------------------------------------------------------------- dashboards
+# fmt: off
+DASHBOARDS = [
+    Dashboard(RETAIL, "sales", [PERIOD, BRANCH], [
         [
-            ("Revenue", "sale.report", SALES_DONE, "price_subtotal", SALE),
-            ("Discounts Given", "sale.report", SALES_DONE, "discount_amount", SALE),
-            ("Consents Given", "crm.privacy.consent", opt_in, "__count", CONSENT),
-            ("Online Orders", "crm.online.activity", [["kind", "=", "order"]], "__count", ONLINE),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Discounts by Month",
-                "line",
-                "sale.report",
-                SALES_DONE,
-                "discount_amount",
-                ["date:month"],
-                SALE,
-            ),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Consents by Purpose",
-                "bar",
-                "crm.privacy.consent",
-                opt_in,
-                "__count",
-                ["purpose_id"],
-                CONSENT,
-            ),
-            (
-                "Revenue by Category",
-                "pie",
-                "sale.report",
-                SALES_DONE,
-                "price_subtotal",
-                ["categ_id"],
-                SALE,
-            ),
-        ]
-    )
-    b.tables(
-        [
-            (
-                "Discounts by Branch",
-                (
-                    "pivot",
-                    "sale.report",
-                    SALES_DONE,
-                    "retail_branch_id",
-                    [("discount_amount", "Discounts"), ("price_subtotal", "Revenue")],
-                    "Branch",
-                    SALE,
-                ),
-            ),
-            (
-                "Most Viewed Online",
-                (
-                    "pivot",
-                    "crm.online.activity",
-                    [["kind", "=", "product_view"]],
-                    "product_id",
-                    [("__count", "Views")],
-                    "Product",
-                    ONLINE,
-                ),
-            ),
-        ]
-    )
-    return b
-
-
-def planning():
-    b = Builder("planning", [PERIOD, BRANCH])
-    # the lines of the one latest evaluation the user sees (their branch
-    # scope), never the sum of every evaluation and nightly forecast
-    latest = [["shown_latest", "=", True]]
-    monthly = [["group_type", "=", "month"], *latest]
-    b.kpis(
-        [
-            ("Revenue", "sale.report", SALES_DONE, "price_subtotal", SALE),
-            ("Units Sold", "sale.report", SALES_DONE, "product_uom_qty", SALE),
-            (
-                "Forecast Purchases",
-                "crm.forecast.run.line",
-                monthly,
-                "forecast_purchases",
-                FORECAST,
-                False,
-            ),
-            (
-                "Actual Purchases",
-                "crm.forecast.run.line",
-                monthly,
-                "actual_purchases",
-                FORECAST,
-                False,
-            ),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Units Sold by Month",
-                "line",
-                "sale.report",
-                SALES_DONE,
-                "product_uom_qty",
-                ["date:month"],
-                SALE,
-            ),
-        ]
-    )
-    b.series_chart(
-        "Forecast, actual and naive baseline by month",
-        "crm.forecast.run.line",
-        monthly,
-        "month:month",
-        [
-            ("forecast_purchases", "Forecast"),
-            ("actual_purchases", "Actual"),
-            ("naive_purchases", "Naive baseline"),
+            KPI_REVENUE,
+            Kpi("Orders", SR, SALES_DONE, "order_reference", SALE),
+            Kpi("Average Order", SR, SALES_DONE, "price_subtotal/order_reference", SALE),
+            Kpi("Customers", SR, SALES_DONE, "partner_id", SALE),
         ],
-        "Month",
-        FORECAST,
-    )
-    b.tables(
+        [Chart("Monthly Revenue", "line", SR, SALES_DONE, "price_subtotal", ["date:month"], SALE)],
         [
-            (
-                "Units by Category",
-                (
-                    "pivot",
-                    "sale.report",
-                    SALES_DONE,
-                    "categ_id",
-                    [("product_uom_qty", "Units"), ("price_subtotal", "Revenue")],
-                    "Category",
-                    SALE,
-                ),
-            ),
-            (
-                "Forecast Error by Segment",
-                (
-                    "pivot",
-                    "crm.forecast.run.line",
-                    [["group_type", "=", "segment"], *latest],
-                    "segment",
-                    [("wape", "WAPE"), ("naive_wape", "Naive WAPE")],
-                    "Segment",
-                    FORECAST,
-                ),
-            ),
-        ]
-    )
+            Chart("Revenue by Branch", "bar", SR, SALES_DONE, "price_subtotal",
+                  ["retail_branch_id"], SALE),
+            Chart("Revenue by Product Category", "pie", SR, SALES_DONE, "price_subtotal",
+                  ["categ_id"], SALE),
+        ],
+        [
+            PivotTable("Top Branches", SR, SALES_DONE, "retail_branch_id",
+                       [("price_subtotal", "Revenue"), ("order_reference", "Orders")],
+                       "Branch", SALE),
+            PivotTable("Top Products", SR, SALES_DONE, "product_id",
+                       [("price_subtotal", "Revenue"), ("product_uom_qty", "Units")],
+                       "Product", SALE),
+        ],
+    ]),
+    Dashboard(RETAIL, "marketing", [PERIOD, BRANCH], [
+        [
+            KPI_CUSTOMERS,
+            KPI_CONSENTS_GIVEN,
+            Kpi("Consents Withdrawn", CONS, OPT_OUT, "__count", CONSENT),
+            Kpi("Online Activities", ACT, [], "__count", ONLINE),
+        ],
+        [
+            Chart("Customers by Segment", "bar", PARTNER, RETAIL_CUSTOMER, "__count",
+                  ["rfm_segment"], CUSTOMER),
+            Chart("Customers by Tier", "pie", PARTNER, RETAIL_CUSTOMER, "__count",
+                  ["membership_tier_id"], CUSTOMER),
+        ],
+        [
+            Chart("Consents by Channel", "bar", CONS, [], "__count", ["channel", "kind"], CONSENT),
+            Chart("Online Activity by Kind", "pie", ACT, [], "__count", ["kind"], ONLINE),
+        ],
+        [
+            PivotTable("Consents by Purpose", CONS, OPT_IN, "purpose_id",
+                       [("__count", "Consents"), ("partner_id", "Customers")],
+                       "Purpose", CONSENT),
+            PivotTable("Customers by Channel", PARTNER, RETAIL_CUSTOMER, "retail_channel",
+                       [("__count", "Customers"), ("rfm_monetary:avg", "Avg. Spend")],
+                       "Channel", CUSTOMER),
+        ],
+    ]),
+    Dashboard(RETAIL, "promotion", [PERIOD, BRANCH], [
+        [
+            KPI_REVENUE,
+            Kpi("Discounts Given", SR, SALES_DONE, "discount_amount", SALE),
+            KPI_CONSENTS_GIVEN,
+            Kpi("Online Orders", ACT, [["kind", "=", "order"]], "__count", ONLINE),
+        ],
+        [
+            Chart("Discounts by Month", "line", SR, SALES_DONE, "discount_amount",
+                  ["date:month"], SALE),
+        ],
+        [
+            Chart("Consents by Purpose", "bar", CONS, OPT_IN, "__count", ["purpose_id"], CONSENT),
+            Chart("Revenue by Category", "pie", SR, SALES_DONE, "price_subtotal",
+                  ["categ_id"], SALE),
+        ],
+        [
+            PivotTable("Discounts by Branch", SR, SALES_DONE, "retail_branch_id",
+                       [("discount_amount", "Discounts"), ("price_subtotal", "Revenue")],
+                       "Branch", SALE),
+            PivotTable("Most Viewed Online", ACT, [["kind", "=", "product_view"]], "product_id",
+                       [("__count", "Views")], "Product", ONLINE),
+        ],
+    ]),
+    Dashboard(RETAIL, "planning", [PERIOD, BRANCH], [
+        [
+            KPI_REVENUE,
+            Kpi("Units Sold", SR, SALES_DONE, "product_uom_qty", SALE),
+            Kpi("Forecast Purchases", FCST, MONTHLY, "forecast_purchases", FORECAST, False),
+            Kpi("Actual Purchases", FCST, MONTHLY, "actual_purchases", FORECAST, False),
+        ],
+        [
+            Chart("Units Sold by Month", "line", SR, SALES_DONE, "product_uom_qty",
+                  ["date:month"], SALE),
+        ],
+        Series("Forecast, actual and naive baseline by month", FCST, MONTHLY, "month:month",
+               [("forecast_purchases", "Forecast"), ("actual_purchases", "Actual"),
+                ("naive_purchases", "Naive baseline")],
+               "Month", FORECAST),
+        [
+            PivotTable("Units by Category", SR, SALES_DONE, "categ_id",
+                       [("product_uom_qty", "Units"), ("price_subtotal", "Revenue")],
+                       "Category", SALE),
+            PivotTable("Forecast Error by Segment", FCST,
+                       [["group_type", "=", "segment"], *LATEST], "segment",
+                       [("wape", "WAPE"), ("naive_wape", "Naive WAPE")], "Segment", FORECAST),
+        ],
+    ]),
+    Dashboard(RETAIL, "hr", [PERIOD, BRANCH], [
+        [
+            Kpi("Salespeople", SR, SALES_DONE, "user_id", SALE),
+            KPI_REVENUE,
+            Kpi("Revenue per Salesperson", SR, SALES_DONE, "price_subtotal/user_id", SALE),
+            Kpi("New Leads", "crm.lead", [], "__count", LEAD),
+        ],
+        [
+            Chart("Revenue by Salesperson", "bar", SR, SALES_DONE, "price_subtotal",
+                  ["user_id"], SALE),
+            Chart("Leads by Salesperson", "bar", "crm.lead", [], "__count", ["user_id"], LEAD),
+        ],
+        [
+            PivotTable("Salespeople", SR, SALES_DONE, "user_id",
+                       [("price_subtotal", "Revenue"), ("order_reference", "Orders")],
+                       "Salesperson", SALE),
+            PivotTable("Staff per Branch", SR, SALES_DONE, "retail_branch_id",
+                       [("user_id", "Salespeople"), ("order_reference", "Orders")],
+                       "Branch", SALE),
+        ],
+    ]),
+    Dashboard(RETAIL, "finance", [PERIOD, BRANCH], [
+        [
+            Kpi("Revenue", PRF, [], "revenue", PROFIT),
+            Kpi("Cost", PRF, [], "cost", PROFIT),
+            Kpi("Profit", PRF, [], "profit", PROFIT),
+            Kpi("Margin", PRF, [], "profit/revenue", PROFIT, True, True),
+        ],
+        [Chart("Profit by Month", "bar", PRF, [], "profit", ["month:month"], PROFIT)],
+        [
+            Chart("Profit by Branch", "bar", PRF, [], "profit", ["retail_branch_id"], PROFIT),
+            Chart("Revenue by Channel", "pie", PRF, [], "revenue", ["retail_channel"], PROFIT),
+        ],
+        [
+            PivotTable("Profit by Branch", PRF, [], "retail_branch_id",
+                       [("revenue", "Revenue"), ("profit", "Profit")], "Branch", PROFIT),
+            PivotTable("Profit by Tier", PRF, [], "membership_tier_id",
+                       [("revenue", "Revenue"), ("profit", "Profit")], "Tier", PROFIT),
+        ],
+    ]),
+    Dashboard(RETAIL, "service", [PERIOD, BRANCH], [
+        [
+            KPI_CUSTOMERS,
+            KPI_OPEN_DQ,
+            Kpi("New Data Issues", DQI, [], "__count", DQ),
+            Kpi("Online Reviews", ACT, [["kind", "=", "review"]], "__count", ONLINE),
+        ],
+        [
+            Chart("Open Issues by Category", "bar", DQI, OPEN_DQ, "__count", ["category"],
+                  DQ_OPEN),
+            Chart("Open Issues by Severity", "pie", DQI, OPEN_DQ, "__count", ["severity"],
+                  DQ_OPEN),
+        ],
+        [
+            PivotTable("Open Issues by Branch", DQI, OPEN_DQ, "retail_branch_id",
+                       [("__count", "Issues")], "Branch", DQ_OPEN),
+            PivotTable("Open Issues by Rule", DQI, OPEN_DQ, "rule_id",
+                       [("__count", "Issues")], "Rule", DQ_OPEN),
+        ],
+    ]),
+    Dashboard(RETAIL, "management", [PERIOD, BRANCH], [
+        [
+            KPI_REVENUE,
+            Kpi("Profit", PRF, [], "profit", PROFIT),
+            KPI_CUSTOMERS,
+            KPI_OPEN_DQ,
+        ],
+        [
+            Chart("Revenue by Month and Branch", "bar", SR, SALES_DONE, "price_subtotal",
+                  ["date:month", "retail_branch_id"], SALE),
+        ],
+        [
+            Chart("Profit by Branch", "bar", PRF, [], "profit", ["retail_branch_id"], PROFIT),
+            Chart("Customers by Segment", "pie", PARTNER, RETAIL_CUSTOMER, "__count",
+                  ["rfm_segment"], CUSTOMER),
+        ],
+        [
+            PivotTable("Branches", PRF, [], "retail_branch_id",
+                       [("revenue", "Revenue"), ("profit", "Profit")], "Branch", PROFIT),
+            PivotTable("Sales by Category", SR, SALES_DONE, "categ_id",
+                       [("price_subtotal", "Revenue"), ("margin", "Margin")], "Category", SALE),
+        ],
+    ]),
+    Dashboard(RETAIL, "privacy", [PRIVACY_PERIOD], [
+        [
+            Kpi("Open Requests", REQ, OPEN_REQUEST, "__count", NONE, False),
+            Kpi("Overdue Requests", REQ, OPEN_REQUEST + [["is_overdue", "=", True]], "__count",
+                NONE, False),
+            Kpi("Consents Withdrawn", CONS, OPT_OUT, "__count", CONSENT_PERIOD),
+            Kpi("Open Breaches", "crm.privacy.breach", [["state", "!=", "closed"]], "__count",
+                NONE, False),
+        ],
+        [
+            ListTable("Open Requests by Due Date", REQ, OPEN_REQUEST,
+                      [("name", "Reference"), ("due_date", "Due")],
+                      [("due_date", True), ("id", True)], NONE, [("Days Left", DAYS_LEFT)]),
+            PivotTable("Requests by Status", REQ, [], "state", [("__count", "Requests")],
+                       "Status", REQUEST),
+        ],
+        [
+            Chart("Requests by Month", "bar", REQ, [], "__count",
+                  ["received_date:month", "request_type"], REQUEST),
+            Chart("Consents Withdrawn by Channel", "pie", CONS, OPT_OUT, "__count", ["channel"],
+                  CONSENT_PERIOD),
+        ],
+        [
+            Chart("Breaches by Risk", "bar", "crm.privacy.breach", [], "__count",
+                  ["risk_level", "state"], BREACH),
+        ],
+    ]),
+    Dashboard(JEWELLERY, "jewellery_service", [PERIOD, BRANCH], [
+        [
+            Kpi("Open Repairs", REPAIRS, OPEN_REPAIR, "__count", REPAIR_OPEN, False),
+            Kpi("Ready for Collection", REPAIRS, [["customer_status", "=", "ready"]], "__count",
+                REPAIR_OPEN, False),
+            Kpi("Open Custom Orders", CUSTOM, OPEN_ORDER, "__count", REPAIR_OPEN, False),
+            Kpi("Balance Due", CUSTOM, OPEN_ORDER, "balance", REPAIR_OPEN, False),
+        ],
+        [
+            Chart("Repairs by Status", "bar", REPAIRS, [], "__count", ["customer_status"],
+                  REPAIR),
+            Chart("Custom Orders by Status", "bar", CUSTOM, [], "__count", ["state"], REPAIR),
+        ],
+        [
+            Chart("Repairs by Month", "line", REPAIRS, [], "__count", ["create_date:month"],
+                  REPAIR),
+        ],
+        [
+            PivotTable("Open Repairs by Branch", REPAIRS, OPEN_REPAIR, "retail_branch_id",
+                       [("__count", "Repairs"), ("balance", "Balance")], "Branch", REPAIR_OPEN),
+            PivotTable("Open Custom Orders by Branch", CUSTOM, OPEN_ORDER, "retail_branch_id",
+                       [("__count", "Orders"), ("balance", "Balance")], "Branch", REPAIR_OPEN),
+        ],
+    ]),
+]
+# fmt: on
+
+
+def build(dashboard):
+    """Lay out one dashboard: its sections from top to bottom."""
+    b = Builder(dashboard.key, dashboard.filters)
+    for section in dashboard.sections:
+        if isinstance(section, Series):
+            b.series_chart(*section)
+        elif isinstance(section[0], Kpi):
+            b.kpis(section)
+        elif isinstance(section[0], Chart):
+            b.charts(section)
+        else:
+            b.tables(section)
     return b
-
-
-def hr():
-    b = Builder("hr", [PERIOD, BRANCH])
-    b.kpis(
-        [
-            ("Salespeople", "sale.report", SALES_DONE, "user_id", SALE),
-            ("Revenue", "sale.report", SALES_DONE, "price_subtotal", SALE),
-            ("Revenue per Salesperson", "sale.report", SALES_DONE, "price_subtotal/user_id", SALE),
-            ("New Leads", "crm.lead", [], "__count", LEAD),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Revenue by Salesperson",
-                "bar",
-                "sale.report",
-                SALES_DONE,
-                "price_subtotal",
-                ["user_id"],
-                SALE,
-            ),
-            ("Leads by Salesperson", "bar", "crm.lead", [], "__count", ["user_id"], LEAD),
-        ]
-    )
-    b.tables(
-        [
-            (
-                "Salespeople",
-                (
-                    "pivot",
-                    "sale.report",
-                    SALES_DONE,
-                    "user_id",
-                    [("price_subtotal", "Revenue"), ("order_reference", "Orders")],
-                    "Salesperson",
-                    SALE,
-                ),
-            ),
-            (
-                "Staff per Branch",
-                (
-                    "pivot",
-                    "sale.report",
-                    SALES_DONE,
-                    "retail_branch_id",
-                    [("user_id", "Salespeople"), ("order_reference", "Orders")],
-                    "Branch",
-                    SALE,
-                ),
-            ),
-        ]
-    )
-    return b
-
-
-def finance():
-    b = Builder("finance", [PERIOD, BRANCH])
-    profit = "crm.customer.profit"
-    b.kpis(
-        [
-            ("Revenue", profit, [], "revenue", PROFIT),
-            ("Cost", profit, [], "cost", PROFIT),
-            ("Profit", profit, [], "profit", PROFIT),
-            ("Margin", profit, [], "profit/revenue", PROFIT, True, True),
-        ]
-    )
-    b.charts([("Profit by Month", "bar", profit, [], "profit", ["month:month"], PROFIT)])
-    b.charts(
-        [
-            ("Profit by Branch", "bar", profit, [], "profit", ["retail_branch_id"], PROFIT),
-            ("Revenue by Channel", "pie", profit, [], "revenue", ["retail_channel"], PROFIT),
-        ]
-    )
-    b.tables(
-        [
-            (
-                "Profit by Branch",
-                (
-                    "pivot",
-                    profit,
-                    [],
-                    "retail_branch_id",
-                    [("revenue", "Revenue"), ("profit", "Profit")],
-                    "Branch",
-                    PROFIT,
-                ),
-            ),
-            (
-                "Profit by Tier",
-                (
-                    "pivot",
-                    profit,
-                    [],
-                    "membership_tier_id",
-                    [("revenue", "Revenue"), ("profit", "Profit")],
-                    "Tier",
-                    PROFIT,
-                ),
-            ),
-        ]
-    )
-    return b
-
-
-def service():
-    b = Builder("service", [PERIOD, BRANCH])
-    open_dq = [["state", "=", "open"]]
-    b.kpis(
-        [
-            ("Customers", "res.partner", RETAIL_CUSTOMER, "__count", CUSTOMER, False),
-            ("Open Data Issues", "crm.dq.issue", open_dq, "__count", DQ_OPEN, False),
-            ("New Data Issues", "crm.dq.issue", [], "__count", DQ),
-            ("Online Reviews", "crm.online.activity", [["kind", "=", "review"]], "__count", ONLINE),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Open Issues by Category",
-                "bar",
-                "crm.dq.issue",
-                open_dq,
-                "__count",
-                ["category"],
-                DQ_OPEN,
-            ),
-            (
-                "Open Issues by Severity",
-                "pie",
-                "crm.dq.issue",
-                open_dq,
-                "__count",
-                ["severity"],
-                DQ_OPEN,
-            ),
-        ]
-    )
-    b.tables(
-        [
-            (
-                "Open Issues by Branch",
-                (
-                    "pivot",
-                    "crm.dq.issue",
-                    open_dq,
-                    "retail_branch_id",
-                    [("__count", "Issues")],
-                    "Branch",
-                    DQ_OPEN,
-                ),
-            ),
-            (
-                "Open Issues by Rule",
-                (
-                    "pivot",
-                    "crm.dq.issue",
-                    open_dq,
-                    "rule_id",
-                    [("__count", "Issues")],
-                    "Rule",
-                    DQ_OPEN,
-                ),
-            ),
-        ]
-    )
-    return b
-
-
-def management():
-    b = Builder("management", [PERIOD, BRANCH])
-    b.kpis(
-        [
-            ("Revenue", "sale.report", SALES_DONE, "price_subtotal", SALE),
-            ("Profit", "crm.customer.profit", [], "profit", PROFIT),
-            ("Customers", "res.partner", RETAIL_CUSTOMER, "__count", CUSTOMER, False),
-            (
-                "Open Data Issues",
-                "crm.dq.issue",
-                [["state", "=", "open"]],
-                "__count",
-                DQ_OPEN,
-                False,
-            ),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Revenue by Month and Branch",
-                "bar",
-                "sale.report",
-                SALES_DONE,
-                "price_subtotal",
-                ["date:month", "retail_branch_id"],
-                SALE,
-            ),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Profit by Branch",
-                "bar",
-                "crm.customer.profit",
-                [],
-                "profit",
-                ["retail_branch_id"],
-                PROFIT,
-            ),
-            (
-                "Customers by Segment",
-                "pie",
-                "res.partner",
-                RETAIL_CUSTOMER,
-                "__count",
-                ["rfm_segment"],
-                CUSTOMER,
-            ),
-        ]
-    )
-    b.tables(
-        [
-            (
-                "Branches",
-                (
-                    "pivot",
-                    "crm.customer.profit",
-                    [],
-                    "retail_branch_id",
-                    [("revenue", "Revenue"), ("profit", "Profit")],
-                    "Branch",
-                    PROFIT,
-                ),
-            ),
-            (
-                "Sales by Category",
-                (
-                    "pivot",
-                    "sale.report",
-                    SALES_DONE,
-                    "categ_id",
-                    [("price_subtotal", "Revenue"), ("margin", "Margin")],
-                    "Category",
-                    SALE,
-                ),
-            ),
-        ]
-    )
-    return b
-
-
-def privacy():
-    period = dict(PERIOD, default="last_three_months")
-    b = Builder("privacy", [period])
-    b.kpis(
-        [
-            ("Open Requests", "crm.privacy.request", OPEN_REQUEST, "__count", {}, False),
-            (
-                "Overdue Requests",
-                "crm.privacy.request",
-                OPEN_REQUEST + [["is_overdue", "=", True]],
-                "__count",
-                {},
-                False,
-            ),
-            (
-                "Consents Withdrawn",
-                "crm.privacy.consent",
-                [["kind", "=", "opt_out"]],
-                "__count",
-                {"period": CONSENT["period"]},
-            ),
-            (
-                "Open Breaches",
-                "crm.privacy.breach",
-                [["state", "!=", "closed"]],
-                "__count",
-                {},
-                False,
-            ),
-        ]
-    )
-    b.tables(
-        [
-            (
-                "Open Requests by Due Date",
-                (
-                    "list",
-                    "crm.privacy.request",
-                    OPEN_REQUEST,
-                    [("name", "Reference"), ("due_date", "Due")],
-                    [("due_date", True), ("id", True)],
-                    {},
-                    [
-                        (
-                            "Days Left",
-                            DAYS_LEFT,
-                        )
-                    ],
-                ),
-            ),
-            (
-                "Requests by Status",
-                (
-                    "pivot",
-                    "crm.privacy.request",
-                    [],
-                    "state",
-                    [("__count", "Requests")],
-                    "Status",
-                    REQUEST,
-                ),
-            ),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Requests by Month",
-                "bar",
-                "crm.privacy.request",
-                [],
-                "__count",
-                ["received_date:month", "request_type"],
-                REQUEST,
-            ),
-            (
-                "Consents Withdrawn by Channel",
-                "pie",
-                "crm.privacy.consent",
-                [["kind", "=", "opt_out"]],
-                "__count",
-                ["channel"],
-                {"period": CONSENT["period"]},
-            ),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Breaches by Risk",
-                "bar",
-                "crm.privacy.breach",
-                [],
-                "__count",
-                ["risk_level", "state"],
-                BREACH,
-            ),
-        ]
-    )
-    return b
-
-
-def jewellery_service():
-    b = Builder("jewellery_service", [PERIOD, BRANCH])
-    open_repair = [["customer_status", "not in", ["collected", "cancelled"]]]
-    open_order = [["state", "not in", ["collected", "cancelled"]]]
-    order = "crm.jewellery.custom.order"
-    b.kpis(
-        [
-            ("Open Repairs", "repair.order", open_repair, "__count", REPAIR_OPEN, False),
-            (
-                "Ready for Collection",
-                "repair.order",
-                [["customer_status", "=", "ready"]],
-                "__count",
-                REPAIR_OPEN,
-                False,
-            ),
-            ("Open Custom Orders", order, open_order, "__count", REPAIR_OPEN, False),
-            ("Balance Due", order, open_order, "balance", REPAIR_OPEN, False),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Repairs by Status",
-                "bar",
-                "repair.order",
-                [],
-                "__count",
-                ["customer_status"],
-                REPAIR,
-            ),
-            ("Custom Orders by Status", "bar", order, [], "__count", ["state"], REPAIR),
-        ]
-    )
-    b.charts(
-        [
-            (
-                "Repairs by Month",
-                "line",
-                "repair.order",
-                [],
-                "__count",
-                ["create_date:month"],
-                REPAIR,
-            ),
-        ]
-    )
-    b.tables(
-        [
-            (
-                "Open Repairs by Branch",
-                (
-                    "pivot",
-                    "repair.order",
-                    open_repair,
-                    "retail_branch_id",
-                    [("__count", "Repairs"), ("balance", "Balance")],
-                    "Branch",
-                    REPAIR_OPEN,
-                ),
-            ),
-            (
-                "Open Custom Orders by Branch",
-                (
-                    "pivot",
-                    order,
-                    open_order,
-                    "retail_branch_id",
-                    [("__count", "Orders"), ("balance", "Balance")],
-                    "Branch",
-                    REPAIR_OPEN,
-                ),
-            ),
-        ]
-    )
-    return b
-
-
-DASHBOARDS = {
-    "crm_retail_compile": {
-        "sales": sales,
-        "marketing": marketing,
-        "promotion": promotion,
-        "planning": planning,
-        "hr": hr,
-        "finance": finance,
-        "service": service,
-        "management": management,
-        "privacy": privacy,
-    },
-    "crm_jewellery_ext": {"jewellery_service": jewellery_service},
-}
 
 
 def main():
@@ -1340,22 +912,21 @@ def main():
     parser.add_argument("--check", action="store_true", help="fail when a file is out of date")
     args = parser.parse_args()
     stale = []
-    for addon, dashboards in DASHBOARDS.items():
-        folder = os.path.join(ROOT, addon, "data", "spreadsheet_dashboard")
+    for dashboard in DASHBOARDS:
+        folder = os.path.join(ROOT, dashboard.addon, "data", "spreadsheet_dashboard")
         os.makedirs(folder, exist_ok=True)
-        for name, build in dashboards.items():
-            path = os.path.join(folder, "%s_dashboard.json" % name)
-            text = json.dumps(build().data(), indent=1, ensure_ascii=False) + "\n"
-            current = None
-            if os.path.exists(path):
-                with open(path, encoding="utf-8") as f:
-                    current = f.read()
-            if current == text:
-                continue
-            stale.append(path)
-            if not args.check:
-                with open(path, "w", encoding="utf-8") as f:
-                    f.write(text)
+        path = os.path.join(folder, "%s_dashboard.json" % dashboard.key)
+        text = json.dumps(build(dashboard).data(), indent=1, ensure_ascii=False) + "\n"
+        current = None
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                current = f.read()
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
     for path in stale:
         print(("out of date: %s" if args.check else "wrote %s") % os.path.relpath(path, ROOT))
     return 1 if args.check and stale else 0

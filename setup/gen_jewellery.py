@@ -1,4 +1,4 @@
-"""Jewellery and clienteling part of the demo data set (imported by generate_data.py).
+"""Jewellery and clienteling part of the demo data set (imported by crm_datagen/generate.py).
 
 Fills, for the customers and orders ``generate_data.py`` has just written, every
 feature of the suite with deterministic Hong Kong data:
