@@ -2,7 +2,7 @@
     "name": "Retail CRM: Jewellery",
     "summary": "Jewellery client file, certificates, custom orders and repairs, "
     "reminders, abnormal invoices, reviews and telephone service",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",
@@ -16,12 +16,14 @@
         "sale_margin",
         "sale_stock",
         "portal",
+        "point_of_sale",
     ],
     "data": [
         "security/ir.model.access.csv",
         "security/crm_jewellery_ext_security.xml",
         "data/ir_sequence_data.xml",
         "data/crm_jewellery_data.xml",
+        "data/pos_deposit_data.xml",
         "data/crm_privacy_field_classification_data.xml",
         "data/crm_report_template_data.xml",
         "data/mail_template_data.xml",
@@ -31,6 +33,7 @@
         "views/res_partner_views.xml",
         "views/crm_jewellery_config_views.xml",
         "views/crm_jewellery_certificate_views.xml",
+        "views/pos_jewellery_views.xml",
         "views/crm_jewellery_custom_order_views.xml",
         "views/repair_order_views.xml",
         "views/crm_jewellery_review_views.xml",
@@ -50,6 +53,9 @@
     "assets": {
         "web.assets_tests": [
             "crm_jewellery_ext/static/tests/tours/**/*",
+        ],
+        "point_of_sale._assets_pos": [
+            "crm_jewellery_ext/static/src/pos/**/*",
         ],
     },
     "installable": True,

@@ -1,7 +1,7 @@
 {
     "name": "Retail CRM: Hong Kong Privacy (PDPO)",
     "summary": "Personal Data (Privacy) Ordinance compliance for the Retail CRM suite",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",
@@ -14,6 +14,7 @@
         "privacy_lookup",
         "portal",
         "auto_backup",
+        "queue_job",
     ],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
@@ -26,6 +27,7 @@
         "data/crm_privacy_retention_policy_data.xml",
         "data/crm_privacy_pics_data.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "data/db_backup_data.xml",
         "data/res_lang_data.xml",
         "report/crm_privacy_request_report.xml",

@@ -7,23 +7,26 @@ PY="$VENV/bin/python"
 CONF="$REPO/.odoo-effective.conf"
 MODULES="crm_privacy_pdpo,crm_retail_compile,crm_jewellery_ext"
 
-# Write .odoo-effective.conf: odoo.conf plus the secrets and local paths.
+# Write .odoo-effective.conf: odoo.conf plus the secrets and local paths
+# (added to [options], before the [queue_job] section of the job runner).
 render_conf() {
   local db_user admin_pass
   db_user="${PGUSER:-$(id -un)}"
   admin_pass="${ODOO_ADMIN_PASSWD:-$(cat "$REPO/.odoo-admin-passwd")}"
   (umask 077
-   sed -e "s#^addons_path = .*#addons_path = $REPO,$ODOO_SRC/odoo/addons#" \
-       -e "s#^data_dir = .*#data_dir = $REPO/.odoo-data#" \
-       "$REPO/odoo.conf" > "$CONF"
    {
+     sed -e "s#^addons_path = .*#addons_path = $REPO,$ODOO_SRC/odoo/addons#" \
+         -e "s#^data_dir = .*#data_dir = $REPO/.odoo-data#" \
+         -e '/^\[queue_job\]/,$d' "$REPO/odoo.conf"
      echo "db_user = $db_user"
      echo "admin_passwd = $admin_pass"
      # a remote or password-protected server: PGHOST/PGPASSWORD override
      # the local socket with peer authentication
      if [ -n "${PGHOST:-}" ]; then echo "db_host = $PGHOST"; fi
      if [ -n "${PGPASSWORD:-}" ]; then echo "db_password = $PGPASSWORD"; fi
-   } >> "$CONF")
+     echo
+     sed -n '/^\[queue_job\]/,$p' "$REPO/odoo.conf"
+   } > "$CONF")
 }
 
 odoo_bin() { "$PY" -m odoo -c "$CONF" "$@"; }

@@ -5,6 +5,7 @@ For the demo (``./setup/run.sh`` starts it) and the server tests
 (``tests/conftest.py``, fixture ``sms_gateway``): no SMS leaves the machine.
 
     python setup/fake_sms_gateway.py serve --port 8099 --dir DIR [--token-file FILE]
+        [--report-url http://127.0.0.1:8069/sms/gateway/status] [--report-fail REGEX]
     python setup/fake_sms_gateway.py list --dir DIR
 
 The protocol (what crm_privacy_pdpo's SMS gateway adapter sends)::
@@ -26,6 +27,14 @@ The protocol (what crm_privacy_pdpo's SMS gateway adapter sends)::
 accepts every number of 8 to 15 digits (a leading + and spaces allowed),
 answers ``invalid_number`` otherwise and ``missing_number`` for an empty one.
 
+Delivery reports: with a report URL (Odoo's ``/sms/gateway/status``), the
+fake reports each accepted SMS a moment after answering, with the same token
+(protocol at the top of crm_privacy_pdpo/controllers/sms_gateway.py): a
+number matching ``report_fail`` (a regular expression searched in the
+number) "failed" with ``report_error`` (default ``not_delivered``), every
+other one "delivered". A report Odoo answers with unknown messages (its
+transaction not committed yet) is sent again, at most 3 times.
+
 In Python::
 
     gateway = FakeSmsGateway().start()   # gateway.url: the URL to configure
@@ -33,6 +42,9 @@ In Python::
     gateway.fail_numbers["+85290000000"] = "rejected"   # per-number error
     gateway.http_status = 503            # every request fails with this status
     gateway.delay = 5                    # answer after 5 s (timeouts)
+    gateway.report_url = odoo_url + "/sms/gateway/status"   # delivery reports
+    gateway.report_fail = r"0000$"       # these numbers fail, the others deliver
+    gateway.wait_for_reports(2)  # [{"reports": [...], "status": 200, "answer": {...}}]
     gateway.stop()
 """
 
@@ -46,20 +58,38 @@ import signal
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 NUMBER_RE = re.compile(r"^\+?[0-9]{8,15}$")
 LOG_NAME = "sms.jsonl"
+REPORT_LOG_NAME = "reports.jsonl"
+REPORT_TRIES = 3
 
 
 class FakeSmsGateway:
-    def __init__(self, host="127.0.0.1", port=0, store_dir=None, token=None, path="/send"):
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=0,
+        store_dir=None,
+        token=None,
+        path="/send",
+        report_url=None,
+        report_fail=None,
+    ):
         self.host, self.port, self.path = host, port, path
         self.store_dir = Path(store_dir) if store_dir else None
         self.token = token
         self.fail_numbers = {}
         self.http_status = None
         self.delay = 0
+        self.report_url = report_url
+        self.report_fail = report_fail
+        self.report_error = "not_delivered"
+        self.report_delay = 0.5
+        self._reports = []
         self._lock = threading.Lock()
         self._messages = []
         self._requests = []
@@ -184,6 +214,73 @@ class FakeSmsGateway:
             else:
                 self._messages.extend(accepted)
         self._reply(handler, 200, {"results": results})
+        if self.report_url and accepted:
+            threading.Thread(target=self._send_reports, args=(accepted,), daemon=True).start()
+
+    # -- delivery reports -------------------------------------------------
+    def _report_of(self, message):
+        number = re.sub(r"[\s-]", "", str(message.get("to") or ""))
+        if self.report_fail and re.search(self.report_fail, number):
+            return {
+                "id": message["id"],
+                "status": "failed",
+                "error": self.report_error,
+                "message": f"not delivered to {number} (fake gateway)",
+            }
+        return {"id": message["id"], "status": "delivered"}
+
+    def _post_reports(self, reports):
+        data = json.dumps({"reports": reports}).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        post = urllib.request.Request(self.report_url, data=data, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(post, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode("utf-8", "replace")[:500]
+        except (OSError, ValueError) as error:
+            return None, f"{type(error).__name__}: {error}"
+
+    def _send_reports(self, accepted):
+        reports = [self._report_of(message) for message in accepted]
+        for _try in range(REPORT_TRIES):
+            time.sleep(self.report_delay)
+            status, answer = self._post_reports(reports)
+            unknown = answer.get("unknown") if isinstance(answer, dict) else None
+            if status != 200 or not unknown:
+                break
+            time.sleep(1)
+        entry = {"reports": reports, "status": status, "answer": answer}
+        with self._lock:
+            if self.store_dir:
+                with (self.store_dir / REPORT_LOG_NAME).open("a", encoding="utf-8") as log:
+                    log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            else:
+                self._reports.append(entry)
+
+    def reports(self):
+        """The delivery reports sent: [{"reports", "status", "answer"}]."""
+        with self._lock:
+            if self.store_dir:
+                log = self.store_dir / REPORT_LOG_NAME
+                if not log.exists():
+                    return []
+                lines = log.read_text(encoding="utf-8").splitlines()
+                return [json.loads(line) for line in lines if line.strip()]
+            return [dict(r) for r in self._reports]
+
+    def wait_for_reports(self, count, timeout=20.0):
+        """The delivery reports sent once at least ``count`` messages were
+        reported (or on timeout)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sent = self.reports()
+            if sum(len(entry["reports"]) for entry in sent) >= count:
+                return sent
+            time.sleep(0.1)
+        return self.reports()
 
     # -- what was sent --------------------------------------------------
     def messages(self):
@@ -214,11 +311,15 @@ class FakeSmsGateway:
         self.fail_numbers.clear()
         self.http_status = None
         self.delay = 0
+        self.report_fail = None
+        self.report_error = "not_delivered"
         with self._lock:
             self._messages.clear()
             self._requests.clear()
+            self._reports.clear()
             if self.store_dir:
                 (self.store_dir / LOG_NAME).unlink(missing_ok=True)
+                (self.store_dir / REPORT_LOG_NAME).unlink(missing_ok=True)
 
 
 def main(argv=None):
@@ -230,6 +331,12 @@ def main(argv=None):
     serve.add_argument("--dir", required=True)
     serve.add_argument("--token", help="the bearer token to require (default: a new random one)")
     serve.add_argument("--token-file", help="read the token from this file (not shown by ps)")
+    serve.add_argument(
+        "--report-url", help="send delivery reports there (Odoo's /sms/gateway/status)"
+    )
+    serve.add_argument(
+        "--report-fail", help="numbers matching this regular expression fail to be delivered"
+    )
     listing = sub.add_parser("list", help="list the SMS stored in DIR")
     listing.add_argument("--dir", required=True)
     clear = sub.add_parser("clear", help="delete the SMS stored in DIR")
@@ -243,8 +350,17 @@ def main(argv=None):
         else:
             token = args.token or secrets.token_urlsafe(16)
             shown = f"token {token}"
-        gateway = FakeSmsGateway(args.host, args.port, store_dir=args.dir, token=token).start()
+        gateway = FakeSmsGateway(
+            args.host,
+            args.port,
+            store_dir=args.dir,
+            token=token,
+            report_url=args.report_url,
+            report_fail=args.report_fail,
+        ).start()
         print(f"fake SMS gateway: {gateway.url} ({shown}), SMS in {args.dir}", flush=True)
+        if args.report_url:
+            print(f"delivery reports to {args.report_url}", flush=True)
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_a: stop.set())
         signal.signal(signal.SIGINT, lambda *_a: stop.set())
@@ -256,8 +372,17 @@ def main(argv=None):
         gateway.clear()
         return 0
     messages = gateway.messages() if Path(args.dir).is_dir() else []
+    reported = {
+        report["id"]: report.get("error") or report["status"]
+        for entry in (gateway.reports() if Path(args.dir).is_dir() else [])
+        for report in entry.get("reports") or []
+    }
     for number, message in enumerate(messages, 1):
-        print(f"{number:4d}  {message['at']}  {message['to']:16}  {message['body']}")
+        status = reported.get(message["id"], message.get("status", ""))
+        print(
+            f"{number:4d}  {message['at']}  {message['to']:16}  {status:13}  "
+            + message["body"].replace("\n", " / ")
+        )
     if not messages:
         print("no SMS")
     return 0

@@ -25,10 +25,10 @@ def main():
     odoo.tools.config.parse_config(["-c", args.config, "--log-level=warn"])
     registry = Registry(args.db)
     steps = [
-        ("sales events and customer profit", lambda env: env["crm.sales.event"]._cron_sync()),
+        ("sales events and customer profit", lambda env: env["crm.sales.event"]._job_sync()),
         (
             "segments, affinities and forecasts",
-            lambda env: env["res.partner"]._cron_customer_analytics(),
+            lambda env: env["res.partner"]._refresh_customer_analytics(),
         ),
         (
             "data-quality scan",
@@ -43,7 +43,7 @@ def main():
         ),
         (
             "pre-calculated reports",
-            lambda env: env["crm.report.template"]._cron_refresh_snapshots(),
+            lambda env: env["crm.report.template"]._job_refresh_snapshots(),
         ),
     ]
     for label, step in steps:

@@ -33,6 +33,8 @@ if ! psql -d "$DB" -tAc "SELECT 1 FROM res_users WHERE login = 'sales.cen.1'" | 
   echo "[run] generating the demo dataset"
   # shellcheck disable=SC2086
   "$PY" setup/generate_data.py --db "$DB" --config "$CONF" ${GEN_ARGS:-}
+  echo "[run] point of sale: a till per shop and a few months of sales"
+  "$PY" setup/gen_pos.py --db "$DB" --config "$CONF"
   echo "[run] running the nightly jobs once on the new data"
   "$PY" setup/prepare_demo.py --db "$DB" --config "$CONF"
 else
@@ -136,11 +138,14 @@ MSG
   fi
   if [[ "$outbox_note" == *"sms: local"* ]]; then
     "$PY" setup/fake_sms_gateway.py serve --port "$SMS_PORT" --dir "$OUTBOX_DIR/sms" \
-      --token-file "$OUTBOX_DIR/sms-token" > "$OUTBOX_DIR/sms_gateway.log" 2>&1 &
+      --token-file "$OUTBOX_DIR/sms-token" --report-url "http://127.0.0.1:$PORT/sms/gateway/status" \
+      --report-fail "${SMS_FAIL_NUMBERS-0\$}" > "$OUTBOX_DIR/sms_gateway.log" 2>&1 &
     outbox_pids+=($!)
     cat <<MSG
 SMS sent by the demo go to a fake SMS gateway on 127.0.0.1:$SMS_PORT:
   command  .venv/bin/python setup/fake_sms_gateway.py list --dir $OUTBOX_DIR/sms
+  It reports each SMS delivered, except numbers matching SMS_FAIL_NUMBERS
+  (default: ending in 0; empty: none), reported failed.
 MSG
   else
     echo "SMS: the database's own SMS gateway (Settings > General Settings > SMS Gateway)."

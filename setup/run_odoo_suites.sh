@@ -70,11 +70,14 @@ declare -A SUITE_PATHS=(
   [mail_mail]="$A/mail/tests/test_mail_mail.py $A/mail/tests/test_ir_mail_server.py"
   [base_setup]="$A/base_setup/tests"
   [spreadsheet_dashboard]="$A/spreadsheet_dashboard/tests"
+  [point_of_sale]="$A/point_of_sale/tests/test_point_of_sale_flow.py $A/point_of_sale/tests/test_pos_basic_config.py
+    $A/point_of_sale/tests/test_pos_margin.py $A/point_of_sale/tests/test_pos_simple_invoiced_orders.py
+    $A/point_of_sale/tests/test_report_pos_order.py"
 )
 ALL_SUITES="crm sale_crm mass_mailing mass_mailing_sms sale sale_stock sale_margin repair
   privacy_lookup phone_validation contacts rating auth_signup base_partner account_partner
   account_invoice account_payment stock_picking sms portal mail_mail base_setup
-  spreadsheet_dashboard"
+  spreadsheet_dashboard point_of_sale"
 # account/tests/test_chart_template.py is not run: pytest collects it under
 # the wrong package (its imports assume Odoo's test loader).
 

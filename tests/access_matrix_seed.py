@@ -26,6 +26,22 @@ def _step(notes, label, client, model, method, *args, **kwargs):
     return res
 
 
+def _wait_jobs(notes, admin, methods, timeout=300):
+    """Wait until the queue jobs of ``methods`` have run (done or failed)."""
+    deadline = time.monotonic() + timeout
+    domain = [("method_name", "in", methods), ("state", "not in", ["done", "failed", "cancelled"])]
+    while admin("queue.job", "search_count", domain):
+        if time.monotonic() > deadline:
+            notes.append(f"seed: jobs {methods} still waiting after {timeout} s")
+            return
+        time.sleep(0.5)
+    failed = admin(
+        "queue.job", "search_count", [("method_name", "in", methods), ("state", "=", "failed")]
+    )
+    if failed:
+        notes.append(f"seed: {failed} jobs of {methods} failed")
+
+
 def seed_branch_trade(admin, tag):
     """One sale, delivered, invoiced and paid, in every branch; returns notes
     on what could not be made (the matrix prints them)."""
@@ -104,6 +120,9 @@ def seed_branch_trade(admin, tag):
     _step(notes, "data-quality scan", admin, "crm.dq.scan", "action_run_scan", [])
     # the nightly analytics: online preferences from the online activity
     _step(notes, "customer analytics", admin, "res.partner", "action_refresh_customer_analytics")
+    # the backfill and the analytics are queue jobs: the server's runner
+    # runs them; wait for them before sampling
+    _wait_jobs(notes, admin, ["_job_backfill", "_job_customer_analytics"])
     # each branch's customer is asked for their missing district
     customers = admin("res.partner", "search", [("name", "=like", f"{tag} % customer")])
     _step(notes, "data requests", admin, "res.partner", "action_ask_customer", customers)

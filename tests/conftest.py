@@ -27,6 +27,20 @@ except ImportError:  # aiosmtpd missing: only the mail_catcher fixture fails
     MailCatcher = None
 
 
+def _runner_off_in_this_process():
+    """The queue_job runner (odoo.conf's server_wide_modules) runs in the
+    servers these tests start, which run the jobs (report compiles, scans,
+    retention batches) as production does. pytest-odoo's own HTTP server
+    (--odoo-http) would start one too, in the test process, and win the
+    runner's lock on the database: it is turned off there, and only there
+    (in the configuration pytest-odoo parsed, before its server starts)."""
+    try:
+        from odoo.tools import config
+    except ImportError:
+        return
+    config.misc.setdefault("queue_job", {})["channels"] = "root:0"
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -159,6 +173,7 @@ def odoo_server(request):
 
 
 def pytest_configure(config):
+    _runner_off_in_this_process()
     config.addinivalue_line(
         "markers", "demo_dataset: builds a small run.sh demo database on a scratch database (slow)"
     )

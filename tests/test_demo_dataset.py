@@ -42,6 +42,11 @@ ODOO_PARTNERS = {
     "base.public_partner",
     "base.default_user_res_partner",
     "base.template_portal_user_id_res_partner",
+    # Point of Sale's own data (not demo): the tip and down-payment products
+    "point_of_sale.product_product_tip",
+    "point_of_sale.product_product_tip_product_template",
+    "pos_sale.default_downpayment_product",
+    "pos_sale.default_downpayment_product_product_template",
 }
 FURNITURE_NAMES = (
     "Deco Addict",
@@ -77,6 +82,10 @@ FEATURES = {
     "crm_jewellery_abnormal_case": 1,
     "crm_sales_event": 10,
     "crm_dq_issue": 1,
+    # issue 21: a till per shop, weekly sessions, sales and a refund
+    "pos_config": 5,
+    "pos_session": 5,
+    "pos_order": 20,
 }
 
 
@@ -122,6 +131,11 @@ def demo_db(request):
         [py, "setup/generate_data.py", "--db", db, "--config", config]
         + ["--customers", "200", "--lines", "1500", "--products", "40", "--salespeople", "2"]
         + ["--seed", "7", "--today", "2026-06-30"],
+        timeout=600,
+    )
+    _run(
+        [py, "setup/gen_pos.py", "--db", db, "--config", config, "--seed", "7"]
+        + ["--today", "2026-06-30", "--months", "1"],
         timeout=600,
     )
     _run([py, "setup/prepare_demo.py", "--db", db, "--config", config], timeout=600)
@@ -260,3 +274,31 @@ def _row(conn, query, *params):
     with conn.cursor() as cr:
         cr.execute(query, params)
         return cr.fetchone()
+
+
+def test_point_of_sale_sales(demo_db):
+    """Each shop has its till; its paid orders are in-store sales events of
+    that branch, reconciled with the orders to the cent, some anonymous."""
+    assert not _scalar(
+        demo_db,
+        "SELECT count(*) FROM crm_retail_branch b WHERE active AND NOT is_online AND NOT "
+        "EXISTS (SELECT 1 FROM pos_config c WHERE c.retail_branch_id = b.id)",
+    )
+    assert _scalar(demo_db, "SELECT count(*) FROM pos_order WHERE partner_id IS NULL")
+    assert _scalar(demo_db, "SELECT count(*) FROM pos_session WHERE state = 'closed'")
+    orders = _scalar(
+        demo_db,
+        "SELECT COALESCE(SUM(l.price_subtotal), 0) FROM pos_order_line l "
+        "JOIN pos_order o ON o.id = l.order_id WHERE o.state IN ('paid', 'done', 'invoiced')",
+    )
+    events = _scalar(
+        demo_db,
+        "SELECT COALESCE(SUM(booked_revenue), 0) FROM crm_sales_event "
+        "WHERE pos_order_id IS NOT NULL",
+    )
+    assert orders > 0 and abs(orders - events) < 0.01, (orders, events)
+    assert not _scalar(
+        demo_db,
+        "SELECT count(*) FROM crm_sales_event e JOIN pos_order o ON o.id = e.pos_order_id "
+        "WHERE e.retail_branch_id IS DISTINCT FROM o.retail_branch_id",
+    )

@@ -21,18 +21,24 @@ from conftest import ROOT, OdooServer, _free_port, pg_scalar
 
 
 @pytest.fixture(scope="module")
-def crash_server(request, tmp_path_factory):
-    """A server of its own on the test database, to kill and restart."""
+def crash_server(request, tmp_path_factory, odoo_server):
+    """A server of its own on the test database, to kill and restart. The
+    session's server stops meanwhile: one queue_job runner per database
+    runs the jobs (the first to take its lock), and it must be this one's."""
     db = request.config.getoption("--odoo-database")
     config = request.config.getoption("--odoo-config")
     if not db:
         pytest.skip("needs --odoo-database")
+    odoo_server.stop()
     tmpdir = tmp_path_factory.mktemp("odoo_tmp")
     server = OdooServer(db, config, _free_port(), env={"TMPDIR": str(tmpdir)})
     server.tmpdir = tmpdir
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        odoo_server.restart()
 
 
 def _lock(db, statement):
@@ -86,26 +92,62 @@ def _trigger(server, xmlid):
     return lambda: server.client("admin", "admin")("ir.cron", "method_direct_trigger", [cron_id])
 
 
+def _wait(server, condition, timeout=240, what="the jobs"):
+    """Wait until ``condition()`` is true (the server's queue_job runner
+    runs the jobs the scheduled jobs queued); fails as soon as the server
+    does not answer (killed)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not finish in {timeout} s"
+        server.common().version()
+        time.sleep(0.5)
+
+
 def test_kill_during_data_quality_scan(crash_server):
+    """The scheduled scan queues its job; each job checks one rule and
+    queues the next. Killed in the middle of a rule, restarted: the dead job
+    is run again and the scan ends with each rule checked once."""
     server, db = crash_server, crash_server.db
-    run_step = _trigger(server, "crm_retail_compile.ir_cron_crm_dq_scan")
-    run_step()  # the first rule of a new (or resumed) scan, committed
-    scan_id = pg_scalar(db, "SELECT max(id) FROM crm_dq_scan WHERE state = 'running'")
-    assert scan_id, "no running scan after the first step"
-    rules = pg_scalar(
-        db, "SELECT count(*) FROM crm_dq_rule_crm_dq_scan_rel WHERE crm_dq_scan_id = %s", scan_id
-    )
-    done = pg_scalar(db, "SELECT count(*) FROM crm_dq_scan_line WHERE scan_id = %s", scan_id)
-    # killed when the rule's issues are written, before its result line
-    _crash_midway(server, "LOCK TABLE crm_dq_scan_line IN EXCLUSIVE MODE", run_step)
-    assert (
-        pg_scalar(db, "SELECT count(*) FROM crm_dq_scan_line WHERE scan_id = %s", scan_id) == done
+    trigger = _trigger(server, "crm_retail_compile.ir_cron_crm_dq_scan")
+    conn = psycopg2.connect(dbname=db)
+    with conn, conn.cursor() as cr:
+        cr.execute("UPDATE crm_dq_scan SET state = 'done' WHERE state = 'running'")
+    conn.close()
+    before = pg_scalar(db, "SELECT coalesce(max(id), 0) FROM crm_dq_scan")
+
+    def scan_until_done():
+        trigger()
+        _wait(
+            server,
+            lambda: pg_scalar(
+                db, "SELECT count(*) FROM crm_dq_scan WHERE id > %s AND state = 'done'", before
+            ),
+            what="the scan",
+        )
+
+    # killed when a rule's issues are written, before its result line
+    _crash_midway(server, "LOCK TABLE crm_dq_scan_line IN EXCLUSIVE MODE", scan_until_done)
+    # the killed step (the scan's first rule) left nothing
+    assert not pg_scalar(
+        db,
+        "SELECT count(*) FROM crm_dq_scan_line l JOIN crm_dq_scan s ON s.id = l.scan_id "
+        "WHERE s.id > %s",
+        before,
     ), "the killed step left a result line"
-    for _i in range(rules + 2):
-        if pg_scalar(db, "SELECT state FROM crm_dq_scan WHERE id = %s", scan_id) != "running":
-            break
-        run_step()
-    assert pg_scalar(db, "SELECT state FROM crm_dq_scan WHERE id = %s", scan_id) == "done"
+    assert pg_scalar(
+        db,
+        "SELECT count(*) FROM queue_job WHERE method_name = '_job_scan_step' AND state <> 'done'",
+    ), "the scan did not run as a queue job"
+    # restarted: the runner requeues the dead step, the chain goes on
+    _wait(
+        server,
+        lambda: pg_scalar(
+            db, "SELECT count(*) FROM crm_dq_scan WHERE id > %s AND state = 'done'", before
+        ),
+        what="the resumed scan",
+    )
+    scan_id = pg_scalar(db, "SELECT max(id) FROM crm_dq_scan WHERE id > %s", before)
+    assert pg_scalar(db, "SELECT count(*) FROM crm_dq_scan WHERE id > %s", before) == 1
     # each active rule of the scan checked exactly once
     assert not pg_scalar(
         db,
@@ -122,7 +164,6 @@ def test_kill_during_data_quality_scan(crash_server):
         """SELECT count(*) FROM (SELECT 1 FROM crm_dq_issue WHERE state = 'open'
             GROUP BY rule_id, res_model, res_id HAVING count(*) > 1) d""",
     )
-    # a new scan after the crash finds what the resumed one found: nothing missing
     assert pg_scalar(db, "SELECT count(*) FROM crm_dq_scan WHERE state = 'running'") == 0
 
 
@@ -150,26 +191,51 @@ def test_kill_during_retention_run(crash_server):
     anonymised = "SELECT count(*) FROM res_partner WHERE crm_anonymised"
     before = pg_scalar(db, anonymised)
     try:
-        run_batch = _trigger(server, "crm_privacy_pdpo.ir_cron_crm_privacy_retention")
-        run_batch()  # first batch of 50, committed
-        run_id = pg_scalar(db, "SELECT max(id) FROM crm_privacy_retention_run")
-        first = pg_scalar(db, anonymised) - before
-        assert 0 < first < 120
-        # killed half-way through the second batch (a row it must anonymise is locked)
+        trigger = _trigger(server, "crm_privacy_pdpo.ir_cron_crm_privacy_retention")
+        started = pg_scalar(db, "SELECT coalesce(max(id), 0) FROM crm_privacy_retention_run")
+
+        def retention_until_done():
+            # the scheduled job queues the first batch; each batch (a job on
+            # the privacy channel) queues the next
+            trigger()
+            _wait(
+                server,
+                lambda: pg_scalar(
+                    db,
+                    "SELECT count(*) FROM crm_privacy_retention_run "
+                    "WHERE id > %s AND state = 'done'",
+                    started,
+                ),
+                what="the retention run",
+            )
+
+        # killed half-way through a later batch (a row it must anonymise is
+        # locked), after the first batch of 50 was committed
         _crash_midway(
-            server, f"SELECT id FROM res_partner WHERE id = {ids[90]} FOR UPDATE", run_batch
+            server,
+            f"SELECT id FROM res_partner WHERE id = {ids[90]} FOR UPDATE",
+            retention_until_done,
         )
-        assert pg_scalar(db, anonymised) - before == first, "the killed batch left changes"
-        for _i in range(10):
-            if (
+        run_id = pg_scalar(db, "SELECT max(id) FROM crm_privacy_retention_run")
+        assert run_id > started
+        first = pg_scalar(db, anonymised) - before
+        assert 0 < first < 120, "no batch was committed before the kill"
+        assert (
+            pg_scalar(
+                db,
+                "SELECT channel FROM queue_job WHERE method_name = '_job_retention_batch' "
+                "ORDER BY id DESC LIMIT 1",
+            )
+            == "root.crm_privacy"
+        )
+        # restarted: the runner requeues the dead batch, the chain goes on
+        _wait(
+            server,
+            lambda: (
                 pg_scalar(db, "SELECT state FROM crm_privacy_retention_run WHERE id = %s", run_id)
                 == "done"
-            ):
-                break
-            run_batch()
-        assert (
-            pg_scalar(db, "SELECT state FROM crm_privacy_retention_run WHERE id = %s", run_id)
-            == "done"
+            ),
+            what="the resumed retention run",
         )
         assert not pg_scalar(
             db, "SELECT count(*) FROM res_partner WHERE id = ANY(%s) AND NOT crm_anonymised", ids
@@ -191,7 +257,27 @@ def test_kill_during_retention_run(crash_server):
         admin("ir.config_parameter", "set_param", param, old_batch or "")
 
 
+def _run_state(db, run_id):
+    return pg_scalar(db, "SELECT state FROM crm_report_run WHERE id = %s", run_id)
+
+
+def _wait_run(server, run_id, timeout=180):
+    """Wait, over XML-RPC, until the report run is compiled: the queue_job
+    runner of the server runs its job (odoo.conf's server_wide_modules)."""
+    admin = server.client("admin", "admin")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        [run] = admin("crm.report.run", "read", [run_id], ["state"])
+        if run["state"] in ("done", "failed"):
+            return run["state"]
+        time.sleep(0.5)
+    raise AssertionError(f"report run {run_id} still {run['state']} after {timeout} s")
+
+
 def test_kill_during_report_compile(crash_server):
+    """The server's queue_job runner compiles a report in the background;
+    the server is killed while the job writes its rows; restarted, the
+    runner requeues the dead job and the run is compiled once."""
     server, db = crash_server, crash_server.db
     admin = server.client("admin", "admin")
     template_id = admin(
@@ -204,32 +290,51 @@ def test_kill_during_report_compile(crash_server):
         "crm.report.template", "read", [template_id], ["retail_department_id", "output_csv"]
     )
     admin("crm.report.template", "write", [template_id], {"output_csv": True})
-    # a run is made by running its template (here the query tool), never
-    # created directly (crm.report.run fields are system-set)
-    wizard = admin("crm.report.query", "create", {"template_id": template_id})
-    run_id = admin("crm.report.query", "action_run", [wizard])["res_id"]
-    assert pg_scalar(db, "SELECT state FROM crm_report_run WHERE id = %s", run_id) == "queued"
     filestore_before = _filestore_files(db)
+    started = {}
+
+    def run_and_wait():
+        # a run is made by running its template (here the query tool), never
+        # created directly (crm.report.run fields are system-set); a
+        # customer-level run is queued as a job on the report channel
+        wizard = admin("crm.report.query", "create", {"template_id": template_id})
+        started["run"] = admin("crm.report.query", "action_run", [wizard])["res_id"]
+        _wait_run(server, started["run"])
+
     try:
-        process_queue = _trigger(server, "crm_retail_compile.ir_cron_crm_report_run_queue")
-        # killed when the XLSX is written and is being attached
-        _crash_midway(server, "LOCK TABLE ir_attachment IN EXCLUSIVE MODE", process_queue)
-        assert pg_scalar(db, "SELECT state FROM crm_report_run WHERE id = %s", run_id) in (
-            "queued",
-            "running",
+        # killed half-way through the compile, when its rows are written
+        # (files being written in its working directory)
+        _crash_midway(server, "LOCK TABLE crm_report_line IN EXCLUSIVE MODE", run_and_wait)
+        run_id = started["run"]
+        assert _run_state(db, run_id) == "queued"
+        assert (
+            pg_scalar(
+                db,
+                "SELECT j.channel FROM queue_job j JOIN crm_report_run r ON r.job_id = j.id "
+                "WHERE r.id = %s",
+                run_id,
+            )
+            == "root.crm_report"
         )
         assert not pg_scalar(
             db,
             "SELECT count(*) FROM ir_attachment WHERE res_model = 'crm.report.run' AND res_id = %s",
             run_id,
         )
-        leftovers = sorted(p.name for p in server.tmpdir.glob("crm_report_*"))
-        process_queue()
-        for _i in range(3):
-            if pg_scalar(db, "SELECT state FROM crm_report_run WHERE id = %s", run_id) != "queued":
-                break
-            process_queue()
-        assert pg_scalar(db, "SELECT state FROM crm_report_run WHERE id = %s", run_id) == "done"
+        leftovers = sorted(p.name for p in server.tmpdir.glob(f"crm_report_{run_id}_*"))
+        assert leftovers, "the killed compile left no working directory"
+        # restarted: the runner finds the job started but unlocked (dead),
+        # puts it back to pending and runs it again
+        assert _wait_run(server, run_id) == "done"
+        assert (
+            pg_scalar(
+                db,
+                "SELECT j.state FROM queue_job j JOIN crm_report_run r ON r.job_id = j.id "
+                "WHERE r.id = %s",
+                run_id,
+            )
+            == "done"
+        )
         [run] = admin(
             "crm.report.run",
             "read",
@@ -250,14 +355,15 @@ def test_kill_during_report_compile(crash_server):
         [xlsx] = admin("ir.attachment", "read", [run["xlsx_attachment_id"][0]], ["datas"])
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(xlsx["datas"])), read_only=True)
         assert book.worksheets[0].max_row >= 1
-        # the killed compile left its temporary directory; the queue job
-        # that ran it again removed it (the server's process id changed).
-        # An orphan filestore file is left to Odoo's file store collector.
+        # the killed compile left its temporary directory; the job that
+        # compiled the run again removed it. An orphan filestore file is
+        # left to Odoo's file store collector.
         remaining = {p.name for p in server.tmpdir.glob("crm_report_*")}
         assert not remaining & set(leftovers), remaining
         orphans = _filestore_files(db) - filestore_before
         print(f"new filestore files: {len(orphans)} (outputs + orphans of the killed run)")
     finally:
+        admin = server.client("admin", "admin")
         admin("crm.report.template", "write", [template_id], {"output_csv": template["output_csv"]})
 
 

@@ -16,12 +16,13 @@ from . import crm_jewellery_abnormal_rule
 from . import crm_jewellery_abnormal_case
 from . import crm_jewellery_reminder_log
 from . import crm_jewellery_clienteling_log
-from . import crm_jewellery_status_lookup
-from . import crm_jewellery_status_lookup_line
-from . import crm_jewellery_caller_lookup
-from . import crm_jewellery_caller_lookup_line
 from . import account_move
 from . import stock_picking
 from . import stock_move
 from . import crm_report_template
 from . import crm_retail_home
+from . import pos_order_line
+from . import pos_order
+from . import crm_jewellery_certificate_pos
+from . import pos_custom_order_deposit
+from . import crm_sales_event

@@ -11,3 +11,6 @@ from . import test_home_data
 from . import test_repair_tours
 from . import test_caller_lookup
 from . import test_remind_now
+from . import test_pos_counter
+from . import test_pos_deposit_orders
+from . import test_pos_deposit_tour

@@ -11,6 +11,13 @@ The protocol (setup/fake_sms_gateway.py implements it for the demo and tests)::
     {"messages": [{"id": "<sms uuid>", "to": "+85291234567", "body": "text"}]}
     200 {"results": [{"id": "<uuid>", "status": "accepted" | "delivered" | "error",
                       "error": "<code>", "message": "<why>"}]}
+
+Delivery reports come back later from the gateway, with the same token
+(controllers/sms_gateway.py)::
+
+    POST <odoo>/sms/gateway/status   Authorization: Bearer <token>
+    {"reports": [{"id": "<sms uuid>", "status": "delivered" | "sent" | "failed" | "expired",
+                  "error": "<code>", "message": "<why>"}]}
 """
 
 import logging

@@ -34,5 +34,7 @@ from . import res_users
 from . import ir_module_module
 from . import res_lang
 from . import sms_sms
+from . import res_partner_sms_link
+from . import mailing_mailing_sms
 from . import res_company
 from . import res_config_settings

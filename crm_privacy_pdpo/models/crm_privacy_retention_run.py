@@ -4,8 +4,10 @@ from odoo import _, api, fields, models
 
 _logger = logging.getLogger(__name__)
 
-# Records per policy and per cron call: a batch commits before the next one.
+# Records per policy and per job: a batch commits before the next one.
 RETENTION_BATCH_SIZE = 200
+# queue_job channel of the retention batches (data/queue_job_data.xml)
+PRIVACY_CHANNEL = "root.crm_privacy"
 
 
 class CrmPrivacyRetentionRun(models.Model):
@@ -44,20 +46,56 @@ class CrmPrivacyRetentionRun(models.Model):
 
     @api.model
     def _cron_run_retention(self, batch_size=None):
+        """Scheduled job: only queues the retention batches (a queue job on
+        the privacy channel, OCA queue_job); a batch already queued is not
+        queued twice."""
+        return self._enqueue_retention(batch_size=batch_size)
+
+    @api.model
+    def _enqueue_retention(self, batch_size=None):
+        return self.with_delay(
+            channel=PRIVACY_CHANNEL,
+            identity_key="crm.privacy.retention.run",
+            description=_("Retention batch"),
+        )._job_retention_batch(batch_size=batch_size)
+
+    @api.model
+    def _job_retention_batch(self, batch_size=None):
+        """The queue job: one batch per policy (one transaction), then the
+        next batch as a new job while this one did work and work remains
+        (records held or failed in this run never count as remaining, so
+        the chain ends)."""
+        run, done, remaining = self.sudo()._retention_round(batch_size=batch_size)
+        if done and remaining:
+            self._enqueue_retention(batch_size=batch_size)
+        return _(
+            "%(done)s records handled, %(remaining)s remaining (run %(run)s).",
+            done=done,
+            remaining=remaining,
+            run=run.id,
+        )
+
+    @api.model
+    def _run_retention_batch(self, batch_size=None):
+        """One batch per policy in the current transaction; returns the run."""
+        return self._retention_round(batch_size=batch_size)[0]
+
+    @api.model
+    def _retention_round(self, batch_size=None):
         """Process one batch per policy; re-run until nothing remains.
+        Returns (run, done, remaining).
 
         Idempotent and safe to interrupt: an interrupted run stays 'running'
         and is resumed by the next call; processed records are excluded from
         the candidates (anonymised flag or deleted).
 
-        Progress is reported to ir.cron as Odoo documents it: ``done`` is the
-        number of records this call handled (processed, or failed and
-        skipped) and ``remaining`` the candidates still waiting. Records that
-        stay candidates (legal hold, other kept reasons) never count as
-        remaining, nor do records whose processing failed in this run (the
-        line keeps their ids; the next run tries them again): the scheduler
-        stops instead of calling again for ever. Each batch runs in a
-        savepoint; a failed batch is retried record by record, each in its
+        ``done`` is the number of records this call handled (processed, or
+        failed and skipped) and ``remaining`` the candidates still waiting.
+        Records that stay candidates (legal hold, other kept reasons) never
+        count as remaining, nor do records whose processing failed in this
+        run (the line keeps their ids; the next run tries them again): the
+        chain of jobs stops instead of going on for ever. Each batch runs in
+        a savepoint; a failed batch is retried record by record, each in its
         own savepoint, so that one bad record is logged and skipped without
         undoing the others or poisoning the transaction.
         """
@@ -104,10 +142,9 @@ class CrmPrivacyRetentionRun(models.Model):
             # skipped, so that the scheduler goes on with the others)
             done_total += len(batch)
             remaining_total += remaining
-        self.env["ir.cron"]._notify_progress(done=done_total, remaining=remaining_total)
         if not remaining_total:
             run.write({"state": "done", "date_end": fields.Datetime.now()})
-        return run.with_env(self.env)
+        return run.with_env(self.env), done_total, remaining_total
 
     @api.model
     def _retention_apply_batch(self, policy, batch):

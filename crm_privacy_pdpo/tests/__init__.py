@@ -13,4 +13,5 @@ from . import test_spreadsheet_safety
 from . import test_system_fields
 from . import test_zh_hk_translations
 from . import test_sms_gateway
+from . import test_sms_preference_link
 from . import test_portal_privacy

@@ -158,7 +158,7 @@ class TestRequests(PrivacyCommon):
         self.assertFalse(entry.is_locked)
         with self.assertRaises(UserError):
             entry.unlink()
-        self.env["crm.privacy.retention.run"]._cron_run_retention()
+        self.env["crm.privacy.retention.run"]._run_retention_batch()
         self.assertFalse(entry.exists())
 
     def test_retail_user_cannot_access_requests(self):

@@ -55,7 +55,7 @@ class TestRetention(PrivacyCommon):
 
     def test_anonymise_keeps_documents_and_amounts(self):
         self._age(self.old, self.lead)
-        run = self.env["crm.privacy.retention.run"]._cron_run_retention()
+        run = self.env["crm.privacy.retention.run"]._run_retention_batch()
         self.assertEqual(run.state, "done")
         self.assertTrue(self.old.crm_anonymised)
         self.assertEqual(self.old.name, f"Anonymised customer #{self.old.id}")
@@ -73,7 +73,7 @@ class TestRetention(PrivacyCommon):
         line = run.line_ids.filtered(lambda ln: ln.policy_id == self.policy)
         self.assertGreaterEqual(line.processed, 1)
         # idempotent: a second run does nothing more
-        run2 = self.env["crm.privacy.retention.run"]._cron_run_retention()
+        run2 = self.env["crm.privacy.retention.run"]._run_retention_batch()
         line2 = run2.line_ids.filtered(lambda ln: ln.policy_id == self.policy)
         self.assertEqual(line2.processed, 0)
 
@@ -81,11 +81,11 @@ class TestRetention(PrivacyCommon):
         extra = self.env["res.partner"].create([{"name": f"Old {i}"} for i in range(3)])
         self._age(self.old | extra, self.lead)
         Run = self.env["crm.privacy.retention.run"]
-        run = Run._cron_run_retention(batch_size=2)
+        run = Run._run_retention_batch(batch_size=2)
         self.assertEqual(run.state, "running")
         line = run.line_ids.filtered(lambda ln: ln.policy_id == self.policy)
         self.assertEqual((line.processed, line.remaining), (2, 2))
-        again = Run._cron_run_retention(batch_size=2)
+        again = Run._run_retention_batch(batch_size=2)
         self.assertEqual(again, run, "an unfinished run is resumed")
         self.assertEqual(run.state, "done")
         self.assertEqual(line.processed, 4)
@@ -110,7 +110,7 @@ class TestRetention(PrivacyCommon):
             lambda ln: ln.res_id == self.old.id and ln.res_model == "res.partner"
         )
         self.assertTrue(kept.kept)
-        self.env["crm.privacy.retention.run"]._cron_run_retention()
+        self.env["crm.privacy.retention.run"]._run_retention_batch()
         self.assertFalse(self.old.crm_anonymised)
         self.assertEqual(self.old.email, "old@example.com")
         self.assertFalse(self.lead.crm_anonymised)
@@ -140,7 +140,7 @@ class TestRetention(PrivacyCommon):
 
     def test_recent_activity_and_users_protected(self):
         self._age(self.old)  # lead stays recent
-        self.env["crm.privacy.retention.run"]._cron_run_retention()
+        self.env["crm.privacy.retention.run"]._run_retention_batch()
         self.assertFalse(self.old.crm_anonymised)
         with self.assertRaises(UserError):
             self.officer.partner_id.action_crm_anonymise()

@@ -3,10 +3,12 @@
 
 from unittest.mock import patch
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
 from .common import PrivacyCommon
+from .job_helpers import pending_jobs, run_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -35,18 +37,39 @@ class TestRetentionProgress(PrivacyCommon):
         cls.Run.search([("state", "=", "running")])._crm_system_write().write({"state": "done"})
 
     def _scheduler(self, batch_size, max_calls=10):
-        """Call the job the way ir.cron does: again at once while the last
-        call reported both work done and work remaining."""
+        """Queue the batches as the scheduled job does and run the chain of
+        jobs: each batch queues the next while it did work and work remains.
+        Returns (done, remaining) of each batch."""
         calls = []
-        for _i in range(max_calls):
-            progress = self.env["ir.cron.progress"].create({"cron_id": self.cron.id})
-            self.Run.with_context(ir_cron_progress_id=progress.id)._cron_run_retention(
-                batch_size=batch_size
-            )
-            calls.append((progress.done, progress.remaining))
-            if not (progress.done and progress.remaining):
-                break
+        original = type(self.Run)._retention_round
+
+        def round_(runs, batch_size=None):
+            result = original(runs, batch_size=batch_size)
+            calls.append(result[1:])
+            return result
+
+        with patch.object(type(self.Run), "_retention_round", round_):
+            self.Run._cron_run_retention(batch_size=batch_size)
+            self.assertFalse(calls, "the scheduled job only queues")
+            run_jobs(self.env, "_job_retention_batch", limit=max_calls)
         return calls
+
+    def test_cron_queues_batches_on_the_privacy_channel(self):
+        self.Run._cron_run_retention()
+        self.Run._cron_run_retention()  # queued once
+        [job] = pending_jobs(self.env, "_job_retention_batch")
+        self.assertEqual(job.channel, "root.crm_privacy")
+        self.assertFalse(any(self.partners.mapped("crm_anonymised")))
+        # a retail user cannot queue it: the method is private, and jobs
+        # are read by job managers only
+        with self.assertRaises(AccessError):
+            job.with_user(self.officer).read(["args"])
+        self.assertEqual(run_jobs(self.env, "_job_retention_batch"), 1)
+        self.assertTrue(all(self.partners.mapped("crm_anonymised")))
+        # run again: nothing left, nothing changes
+        self.Run._cron_run_retention()
+        self.assertEqual(run_jobs(self.env, "_job_retention_batch"), 1)
+        self.assertEqual(self.Run.search([], limit=1).processed_count, 0)
 
     def test_held_record_does_not_reschedule_forever(self):
         held = self.partners[0]

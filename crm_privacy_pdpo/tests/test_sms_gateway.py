@@ -261,3 +261,126 @@ class TestSmsGateway(TransactionCase):
         arch = self.env["res.config.settings"].get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn('name="crm_sms_gateway_url"', arch)
         self.assertIn('name="crm_sms_gateway_token"', arch)
+
+
+@tagged("post_install", "-at_install")
+class TestSmsDeliveryReports(TransactionCase):
+    """The gateway's delivery reports update SMS, chatter notifications,
+    mailing traces and mailings through Odoo's own tracker methods."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.params = cls.env["ir.config_parameter"].sudo()
+        cls.params.set_param(URL_PARAM, URL)
+        cls.params.set_param(TOKEN_PARAM, "secret-token")
+        cls.partner = cls.env["res.partner"].create(
+            {"name": "Report Customer", "mobile": "+85291234577"}
+        )
+        cls.mailing = cls.env["mailing.mailing"].create(
+            {
+                "name": "Reports",
+                "subject": "Reports",
+                "mailing_type": "sms",
+                "body_plaintext": "Hi",
+                "mailing_model_id": cls.env["ir.model"]._get_id("res.partner"),
+                "privacy_direct_marketing": False,
+            }
+        )
+
+    def _mailing_sms(self, count):
+        sms = self.env["sms.sms"].create(
+            [
+                {"number": f"+8529123458{i}", "body": "Hi", "partner_id": self.partner.id}
+                for i in range(count)
+            ]
+        )
+        traces = self.env["mailing.trace"].create(
+            [
+                {
+                    "trace_type": "sms",
+                    "mass_mailing_id": self.mailing.id,
+                    "model": "res.partner",
+                    "res_id": self.partner.id,
+                    "sms_number": s.number,
+                    "sms_tracker_ids": [(0, 0, {"sms_uuid": s.uuid})],
+                }
+                for s in sms
+            ]
+        )
+        with patch(POST, side_effect=answer()):
+            sms.send(unlink_sent=False)
+        self.assertEqual(set(traces.mapped("trace_status")), {"pending"})
+        return sms, traces
+
+    def test_delivered_failed_expired_bounced(self):
+        sms, traces = self._mailing_sms(4)
+        unknown = "0" * 32
+        updated, missing = self.env["sms.sms"]._crm_gateway_delivery_reports(
+            [
+                (sms[0].uuid, "delivered", False),
+                (sms[1].uuid, "not_delivered", "handset off"),
+                (sms[2].uuid, "expired", "expired"),
+                (sms[3].uuid, "rejected", "operator rejected"),
+                (unknown, "delivered", False),
+            ]
+        )
+        self.assertEqual((updated, missing), (4, 1))
+        self.assertEqual(traces[0].trace_status, "sent")
+        self.assertEqual(
+            (traces[1].trace_status, traces[1].failure_type, traces[1].failure_reason),
+            ("error", "sms_not_delivered", "handset off"),
+        )
+        self.assertEqual((traces[2].trace_status, traces[2].failure_type), ("error", "sms_expired"))
+        # as with IAP: a rejected message bounces
+        self.assertEqual(
+            (traces[3].trace_status, traces[3].failure_type), ("bounce", "sms_rejected")
+        )
+        self.assertEqual(
+            [(s.state, s.failure_type) for s in sms],
+            [("sent", False), ("error", "unknown"), ("error", "unknown"), ("error", "unknown")],
+        )
+        self.assertTrue(all(sms.mapped("to_delete")))
+        # the campaign's statistics
+        self.mailing.invalidate_recordset()
+        self.assertEqual(self.mailing.delivered, 1)
+        self.assertEqual(self.mailing.bounced, 1)
+        # a report sent again, or a late one: the latest state wins, no error
+        self.env["sms.sms"]._crm_gateway_delivery_reports([(sms[0].uuid, "delivered", False)])
+        self.assertEqual(traces[0].trace_status, "sent")
+
+    def test_unknown_reason_kept(self):
+        sms, traces = self._mailing_sms(1)
+        self.env["sms.sms"]._crm_gateway_delivery_reports(
+            [(sms.uuid, "blocked_by_carrier", "spam filter")]
+        )
+        self.assertEqual(
+            (traces.trace_status, traces.failure_type, traces.failure_reason),
+            ("error", "unknown", "spam filter"),
+        )
+
+    def test_chatter_notification(self):
+        """The customer's chatter shows the SMS delivered or failed."""
+        with patch(POST, side_effect=answer()):
+            message = self.partner._message_sms("Your order is ready", partner_ids=self.partner.ids)
+        self.assertEqual(message.notification_ids.notification_status, "pending")
+        tracker = self.env["sms.tracker"].search(
+            [("mail_notification_id", "in", message.notification_ids.ids)]
+        )
+        self.env["sms.sms"]._crm_gateway_delivery_reports([(tracker.sms_uuid, "delivered", False)])
+        self.assertEqual(message.notification_ids.notification_status, "sent")
+
+        with patch(POST, side_effect=answer()):
+            failed = self.partner._message_sms("Pick-up reminder", partner_ids=self.partner.ids)
+        tracker = self.env["sms.tracker"].search(
+            [("mail_notification_id", "in", failed.notification_ids.ids)]
+        )
+        self.env["sms.sms"]._crm_gateway_delivery_reports(
+            [(tracker.sms_uuid, "not_delivered", "no such subscriber")]
+        )
+        notification = failed.notification_ids
+        self.assertEqual(
+            (notification.notification_status, notification.failure_type),
+            ("exception", "sms_not_delivered"),
+        )
+        self.assertEqual(notification.failure_reason, "no such subscriber")

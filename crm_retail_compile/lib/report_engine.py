@@ -119,6 +119,13 @@ class Dataset:
     base_domain: list = field(default_factory=list)
     # pre-calculated source (summary table refreshed incrementally)
     precalc: "Dataset | None" = None
+    # pre-aggregated source with the same figures (lib/report_rollup.py):
+    # a run reads it instead when it covers the query (ReportSpec.rollup)
+    rollup: "Dataset | None" = None
+    # a date field already in the report's time zone: the period groups by
+    # it as it is (no conversion), while ``date_field`` (UTC) takes the
+    # run's date filters
+    period_field: str | None = None
 
 
 _CUSTOMER_DIMS = {
@@ -196,6 +203,46 @@ SALES_EVENTS = Dataset(
     precalc=SALES_PROFIT,
 )
 
+# the customer's side of an order line and the figures of the lines: the
+# same on the lines and on their pre-aggregated rows
+_ORDER_CUSTOMER_DIMENSIONS = {
+    "district": Dimension("order_partner_id.district_id", "District"),
+    "tier": Dimension("order_partner_id.membership_tier_id", "Tier"),
+    "channel": Dimension("order_partner_id.retail_channel", "Channel", "selection"),
+    "age_band": Dimension("order_partner_id.age_band", "Age Band", "selection"),
+    "segment": Dimension("order_partner_id.rfm_segment", "Segment", "selection"),
+}
+_ORDER_AMOUNT_MEASURES = {
+    "revenue": Measure("Revenue", ("sum", "price_subtotal"), currency=True),
+    "profit": Measure("Profit", ("sum", "margin"), currency=True),
+    "cost": Measure("Cost", ("difference", "price_subtotal", "margin"), currency=True),
+    "margin_pct": Measure("Margin %", ("ratio", "profit", "revenue", 100), percent=True),
+    "quantity": Measure("Quantity", ("sum", "product_uom_qty")),
+}
+_ORDER_COUNT_MEASURES = {
+    "orders": Measure("Orders", ("count_distinct", "order_id")),
+    "customers": Measure("Customers", ("count_distinct", "order_partner_id")),
+    "avg_basket": Measure("Average Basket", ("ratio", "revenue", "orders", 1), currency=True),
+}
+
+# Order lines pre-aggregated per order and product category
+# (crm.sales.line.rollup, lib/report_rollup.py): the same codes, paths and
+# figures as ORDER_LINES, without the product (and its average discount).
+ORDER_LINES_ROLLUP = Dataset(
+    model="crm.sales.line.rollup",
+    label="Order lines (pre-aggregated)",
+    date_field="order_date",
+    period_field="local_date",
+    customer_field="order_partner_id",
+    dimensions={
+        "branch": Dimension("retail_branch_id", "Branch"),
+        "product_category": Dimension("categ_id", "Product Category"),
+        "salesperson": Dimension("salesman_id", "Salesperson"),
+        **_ORDER_CUSTOMER_DIMENSIONS,
+    },
+    measures={**_ORDER_AMOUNT_MEASURES, **_ORDER_COUNT_MEASURES},
+)
+
 ORDER_LINES = Dataset(
     model="sale.order.line",
     label="Order lines (confirmed orders)",
@@ -207,23 +254,14 @@ ORDER_LINES = Dataset(
         "product_category": Dimension("product_id.product_tmpl_id.categ_id", "Product Category"),
         "product": Dimension("product_id", "Product"),
         "salesperson": Dimension("salesman_id", "Salesperson"),
-        "district": Dimension("order_partner_id.district_id", "District"),
-        "tier": Dimension("order_partner_id.membership_tier_id", "Tier"),
-        "channel": Dimension("order_partner_id.retail_channel", "Channel", "selection"),
-        "age_band": Dimension("order_partner_id.age_band", "Age Band", "selection"),
-        "segment": Dimension("order_partner_id.rfm_segment", "Segment", "selection"),
+        **_ORDER_CUSTOMER_DIMENSIONS,
     },
     measures={
-        "revenue": Measure("Revenue", ("sum", "price_subtotal"), currency=True),
-        "profit": Measure("Profit", ("sum", "margin"), currency=True),
-        "cost": Measure("Cost", ("difference", "price_subtotal", "margin"), currency=True),
-        "margin_pct": Measure("Margin %", ("ratio", "profit", "revenue", 100), percent=True),
-        "quantity": Measure("Quantity", ("sum", "product_uom_qty")),
+        **_ORDER_AMOUNT_MEASURES,
         "discount_avg": Measure("Average Discount %", ("avg", "discount"), percent=True),
-        "orders": Measure("Orders", ("count_distinct", "order_id")),
-        "customers": Measure("Customers", ("count_distinct", "order_partner_id")),
-        "avg_basket": Measure("Average Basket", ("ratio", "revenue", "orders", 1), currency=True),
+        **_ORDER_COUNT_MEASURES,
     },
+    rollup=ORDER_LINES_ROLLUP,
 )
 
 CUSTOMERS = Dataset(
@@ -423,6 +461,9 @@ class ReportSpec:
     customer_columns: list = field(default_factory=list)
     pseudonymise: bool = True
     precalculated: bool = False
+    # read the dataset's pre-aggregated source (Dataset.rollup), chosen by
+    # the run when it gives the same figures
+    rollup: bool = False
 
     def width(self):
         """(dimensions, measures) of a result row: the period aside, the
@@ -444,6 +485,21 @@ class ReportSpec:
                 f"{measures} measures requested: a report result holds at most {MAX_MEASURES}"
             )
 
+    def _source(self, dataset):
+        """The dataset the spec reads: ``dataset`` or its pre-calculated or
+        pre-aggregated source."""
+        if self.precalculated:
+            if not dataset.precalc:
+                raise ReportSpecError(f"Dataset {self.dataset!r} has no pre-calculated source")
+            if self.period in ("day", "week"):
+                raise ReportSpecError("Pre-calculated figures are monthly: choose month or longer")
+            return dataset.precalc
+        if self.rollup:
+            if not dataset.rollup:
+                raise ReportSpecError(f"Dataset {self.dataset!r} has no pre-aggregated source")
+            return dataset.rollup
+        return dataset
+
     def validate(self, datasets):
         """Raise ReportSpecError with a clear message when the spec is wrong.
 
@@ -454,12 +510,7 @@ class ReportSpec:
         dataset = datasets.get(self.dataset)
         if dataset is None:
             raise ReportSpecError(f"Unknown dataset {self.dataset!r}")
-        if self.precalculated:
-            if not dataset.precalc:
-                raise ReportSpecError(f"Dataset {self.dataset!r} has no pre-calculated source")
-            dataset = dataset.precalc
-            if self.period in ("day", "week"):
-                raise ReportSpecError("Pre-calculated figures are monthly: choose month or longer")
+        dataset = self._source(dataset)
         if self.period not in PERIODS:
             raise ReportSpecError(f"Unknown period {self.period!r}")
         if self.detail not in DETAIL_LEVELS:
@@ -610,7 +661,18 @@ def compile_report(
     dimension_indexes = []
 
     for dim in spec.dimensions:
-        if dim == "period":
+        if dim == "period" and dataset.period_field:
+            # already a day of the report's time zone
+            expr = SQL(
+                "date_trunc(%s, %s::timestamp)::date",
+                spec.period,
+                field_sql(dataset.period_field),
+            )
+            columns.append(("period", spec.period, "date"))
+            select.append(expr)
+            group.append(expr)
+            order.append(expr)
+        elif dim == "period":
             date_sql = field_sql(dataset.date_field)
             expr = SQL(
                 "date_trunc(%s, timezone(%s, timezone('UTC', %s::timestamp)))::date",

@@ -13,6 +13,13 @@ from . import res_partner
 from . import crm_lead
 from . import sale_order
 from . import sale_order_line
+from . import pos_config
+from . import pos_session
+from . import pos_order
+from . import pos_order_line
+from . import pos_payment
+from . import res_partner_pos
+from . import crm_privacy_consent
 from . import stock_picking
 from . import account_move
 from . import account_move_line
@@ -20,6 +27,7 @@ from . import stock_move
 from . import stock_move_line
 from . import sale_report
 from . import crm_sales_event
+from . import crm_sales_event_pos
 from . import crm_customer_profit
 from . import crm_dq_rule
 from . import crm_dq_issue
@@ -36,7 +44,7 @@ from . import crm_report_template
 from . import crm_report_run
 from . import crm_report_run_compile
 from . import crm_report_run_output
-from . import crm_report_run_queue
+from . import crm_report_run_job
 from . import crm_report_line
 from . import crm_report_field
 from . import crm_report_template_delivery
@@ -59,3 +67,11 @@ from . import spreadsheet_dashboard
 from . import spreadsheet_dashboard_share
 from . import mailing_mailing
 from . import res_partner_mailing
+from . import crm_customer_import
+from . import crm_customer_import_partner
+from . import crm_customer_import_base_import
+from . import crm_customer_import_dq_scan
+from . import crm_customer_import_dq_rule
+from . import crm_customer_import_dq_scan_line
+from . import crm_sales_line_rollup
+from . import crm_report_run_rollup

@@ -616,6 +616,10 @@ class CrmDqRule(models.Model):
 
     # --- python checks ----------------------------------------------------------
 
+    def _customer_scope(self):
+        """The customers (``p``) a Python check reads: all of them."""
+        return SQL("TRUE")
+
     def _violation_batches(self):
         """Yield lists of violation rows of a Python check, reading the
         customers in batches of ``PHONE_BATCH_SIZE`` rows (keyset pagination)."""
@@ -629,10 +633,11 @@ class CrmDqRule(models.Model):
                 SQL(
                     """SELECT p.id, p.phone, p.mobile, p.retail_branch_id
                          FROM res_partner p
-                        WHERE %s AND p.id > %s
+                        WHERE %s AND %s AND p.id > %s
                           AND (COALESCE(p.phone, '') <> '' OR COALESCE(p.mobile, '') <> '')
                         ORDER BY p.id LIMIT %s""",
                     CUSTOMER_WHERE,
+                    self._customer_scope(),
                     last_id,
                     dq.PHONE_BATCH_SIZE,
                 )

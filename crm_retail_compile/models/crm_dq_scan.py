@@ -15,6 +15,8 @@ _logger = logging.getLogger(__name__)
 # A running scan without progress for this long was abandoned (its worker
 # died and its rules were never finished): a new scan starts instead.
 STALE_AFTER = timedelta(days=2)
+# queue_job channel of the nightly jobs (see data/queue_job_data.xml)
+NIGHTLY_CHANNEL = "root.crm_nightly"
 # consent and notice gaps are branch summaries (no customer to call)
 MISSING_INFO_CHECKS = ("no_contact", "no_district")
 
@@ -23,9 +25,10 @@ class CrmDqScan(models.Model):
     """A pass of the data-quality rules over all customers and sales.
 
     A scan checks its rules one at a time; each rule is one transaction when
-    run by the cron (``_cron_scan``), which records it in ``line_ids``. An
-    interrupted scan stays *running* and the next run resumes it with the
-    rules it has not done. Each rule's reconciliation is idempotent.
+    run in the background (a queue job per rule, ``_job_scan_step``), which
+    records it in ``line_ids``. An interrupted scan stays *running* and the
+    next run resumes it with the rules it has not done. Each rule's
+    reconciliation is idempotent.
     """
 
     _name = "crm.dq.scan"
@@ -84,9 +87,9 @@ class CrmDqScan(models.Model):
         return scan._action_open()
 
     def action_run_in_background(self):
-        """Let the scheduled job run the scan as soon as possible."""
+        """Queue the scan's job (it runs as the scheduled scan does)."""
         self._check_can_run()
-        self.env.ref("crm_retail_compile.ir_cron_crm_dq_scan").sudo()._trigger()
+        self.sudo()._enqueue_scan()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -175,22 +178,33 @@ class CrmDqScan(models.Model):
 
     @api.model
     def _cron_scan(self):
-        """Scheduled job: one rule per call, committed by the cron runner.
+        """Scheduled job: only queues the scan's job on the nightly channel
+        (OCA queue_job); a scan already queued is not queued twice."""
+        self._enqueue_scan()
 
-        With the cron progress API, Odoo's cron runner calls this method
-        again (up to 10 times, then reschedules itself at once) while work
-        remains, and commits after each call: every finished rule is saved,
-        and the scan never commits on its own. Without it (the
-        job run by hand), the whole scan runs in this call.
-        """
-        scan = self._get_current_scan(trigger="cron")
+    @api.model
+    def _enqueue_scan(self):
+        return self.with_delay(
+            channel=NIGHTLY_CHANNEL,
+            identity_key="crm.dq.scan",
+            description=_("Data-quality scan"),
+        )._job_scan_step()
+
+    @api.model
+    def _job_scan_step(self):
+        """The queue job: one rule of the current scan (resumed, or a new
+        one) in one transaction, then the next step as a new job. A step
+        run twice does nothing twice: a rule done is not done again, and a
+        scan being run by someone else is left to them. A killed or
+        failed step is run again (queue_job requeues it, or tonight's
+        scheduled job resumes the scan)."""
+        scan = self.sudo()._get_current_scan(trigger="cron")
         if not scan:
-            return
-        if not self.env.context.get("ir_cron_progress_id"):
-            scan._run_all()
-            return
+            return _("A scan is being run by someone else.")
         remaining = scan._step()
-        self.env["ir.cron"]._notify_progress(done=1, remaining=remaining)
+        if remaining:
+            self._enqueue_scan()
+        return _("%(count)s steps left.", count=remaining)
 
     # --- one rule -----------------------------------------------------------------
 

@@ -7,7 +7,7 @@ The model is split by concern (read in this order):
 - ``crm_report_run_compile.py``: compiling and executing a run (the query,
   its rows into result lines, totals and files);
 - ``crm_report_run_output.py``: files, downloads and their access checks;
-- ``crm_report_run_queue.py``: the background queue of large runs.
+- ``crm_report_run_job.py``: large runs compiled by an OCA queue_job job.
 
 What needs no database (streaming rows into sinks, result-line slots,
 typed columns, file names, working directories) is in
@@ -22,9 +22,6 @@ from odoo.tools import format_datetime
 
 from ..lib import report_engine, report_stream
 
-# Customer-level runs, and runs expected beyond this many rows, go to the
-# background job.
-BACKGROUND_ROWS = 20_000
 PDF_REPORT = "report.crm_retail_compile.report_crm_report_run"
 
 
@@ -326,12 +323,12 @@ class CrmReportRun(models.Model):
         )
 
     def action_run(self):
-        """Compile now, or queue for the background job when large."""
+        """Compile now, or queue a background job when large (customer-level
+        lists, see crm_report_run_job.py); also compiles a failed run again."""
         for run in self:
             run.check_access("write")
             if run._runs_in_background():
-                run._crm_system_write().write({"state": "queued"})
-                self.env.ref("crm_retail_compile.ir_cron_crm_report_run_queue")._trigger()
+                run._enqueue_compile()
                 run.message_post(body=_("Queued: you will be notified when the report is ready."))
             else:
                 run._execute()

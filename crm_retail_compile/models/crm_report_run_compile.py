@@ -5,6 +5,7 @@ runs, the files (lib/report_stream.py)."""
 
 import dataclasses
 import datetime
+import itertools
 import json
 import logging
 import time
@@ -17,9 +18,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..lib import pg_settings, report_engine, report_stream, report_workdir, report_writers
+from .crm_report_run_job import is_transient
 
 _logger = logging.getLogger(__name__)
 
+# server-side cursors of this process, each named apart
+_CURSOR_NUMBERS = itertools.count(1)
 # PostgreSQL memory for sorting and grouping a report's rows
 WORK_MEM_PARAM = "crm_retail_compile.report_work_mem"
 DEFAULT_WORK_MEM = "256MB"
@@ -115,12 +119,23 @@ class CrmReportRun(models.Model):
         """The label of a dimension without value, in ``lang``."""
         return self.with_context(lang=lang or self.env.lang).env._("Unknown")
 
+    def _reads_replica(self):
+        """Whether the run's rows are read on the read replica (when
+        ``db_replica_host`` is set): background compiles, and the query
+        tool's runs (``crm_report_replica``), which read committed data
+        only. Other runs read the current transaction."""
+        context = self.env.context
+        return bool(
+            tools.config.get("db_replica_host")
+            and (context.get("crm_report_background") or context.get("crm_report_replica"))
+        )
+
     @contextmanager
     def _report_cursor(self):
         """A read-only cursor (on the replica, when ``db_replica_host`` is
         set) for background compilation; the current cursor otherwise, so
         that a run sees the data of its own transaction."""
-        if tools.config.get("db_replica_host") and self.env.context.get("crm_report_background"):
+        if self._reads_replica():
             with self.env.registry.cursor(readonly=True) as cr:
                 yield cr
         else:
@@ -148,16 +163,13 @@ class CrmReportRun(models.Model):
             self._report_cursor() as cr,
             pg_settings.local_settings(cr, work_mem=work_mem, jit="off"),
         ):
-            cursor = cr._cnx.cursor(name=f"crm_report_run_{self.id}_{int(time.time() * 1000)}")
-            cursor.itersize = 5000
-            try:
-                cursor.execute(compiled.query.code, compiled.query.params)
-                yield from cursor
-            finally:
-                cursor.close()
+            yield from report_rows(cr, compiled.query, f"crm_report_run_{self.id}")
 
-    def _execute(self):
-        """Compile the run; on failure the run says why and keeps no file."""
+    def _execute(self, raise_transient=False):
+        """Compile the run; on failure the run says why and keeps no file.
+        ``raise_transient``: a transient database error (see
+        ``crm_report_run_job.is_transient``) is raised after the rollback of
+        the run's outputs, for its job to retry later."""
         self.ensure_one()
         template = self.template_id.with_user(self.user_id)
         try:
@@ -173,8 +185,10 @@ class CrmReportRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._execute_outputs()
-        except Exception as error:  # noqa: BLE001 - any failure ends the run cleanly
+        except Exception as error:  # any failure ends the run cleanly
             # the savepoint rolled back every output of this run
+            if raise_transient and is_transient(error):
+                raise
             _logger.info("Report run %s failed: %s", self.id, error)
             message = error.args[0] if isinstance(error, UserError | AccessError) else str(error)
             system.write(
@@ -231,7 +245,7 @@ class CrmReportRun(models.Model):
         reader = (
             self.with_context(lang=self.user_id.lang, tz=self.user_id.tz) if background else self
         )
-        with report_workdir.workdir() as tmp:
+        with report_workdir.workdir(self.id) as tmp:
             totals = report_writers.Totals(columns, compiled.aggregations, compiled.parts)
             lines = _LineSink(self, compiled)
             files = reader._file_sinks(tmp, columns) if background else {}
@@ -329,6 +343,22 @@ class CrmReportRun(models.Model):
             "simple_notification",
             {"type": kind, "title": _("Report"), "message": message, "sticky": False},
         )
+
+
+def report_rows(cr, query, name, batch=5000):
+    """The rows of ``query`` (an SQL object), fetched in batches from a
+    server-side cursor on ``cr`` (constant memory). The cursor is closed
+    once read; one left open by an error ends with its transaction (or
+    savepoint), and each has its own name."""
+    cursor = SQL.identifier(f"{name}_{next(_CURSOR_NUMBERS)}")
+    cr.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", cursor, query))
+    while True:
+        cr.execute(SQL("FETCH FORWARD %s FROM %s", batch, cursor))
+        rows = cr.fetchall()
+        if not rows:
+            break
+        yield from rows
+    cr.execute(SQL("CLOSE %s", cursor))
 
 
 class _FieldResolver:

@@ -3,13 +3,13 @@ downloaded, and the downloads with their access checks."""
 
 import logging
 import os
-import time
 
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_datetime
 
 from ..lib import report_engine, report_stream, report_workdir, report_writers
+from .crm_report_run_compile import report_rows
 
 _logger = logging.getLogger(__name__)
 
@@ -80,23 +80,17 @@ class CrmReportRun(models.Model):
         if not all(slots):
             raise UserError(_("This result cannot be rendered from its lines."))
         self.env["crm.report.line"].flush_model()
-        cursor = self.env.cr._cnx.cursor(name=f"crm_report_lines_{self.id}_{int(time.time())}")
-        cursor.itersize = 5000
         query = SQL(
             "SELECT %s FROM crm_report_line WHERE run_id = %s ORDER BY sequence",
             SQL(", ").join(SQL.identifier(slot) for slot in slots),
             self.id,
         )
-        try:
-            cursor.execute(query.code, query.params)
-            yield from cursor
-        finally:
-            cursor.close()
+        yield from report_rows(self.env.cr, query, f"crm_report_lines_{self.id}")
 
     def _render_files(self, formats):
         """Render ``formats`` from the result lines and attach them; an
         unfinished file is never attached."""
-        with report_workdir.workdir() as tmp:
+        with report_workdir.workdir(self.id) as tmp:
             sinks = self._file_sinks(tmp, self._columns(), formats)
             if sinks:
                 report_stream.pump(self._line_rows(), list(sinks.values()))

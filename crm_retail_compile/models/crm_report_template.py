@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..lib import report_engine
+from .queue_job_retry import REPORT_CHANNEL, retry_transient
 
 _logger = logging.getLogger(__name__)
 
@@ -372,7 +373,34 @@ class CrmReportTemplate(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_refresh_snapshots(self):
-        """Compile the pre-calculated templates whose snapshot is due."""
+        """Scheduled job (hourly): only queues the refresh (a queue job on
+        the report channel, OCA queue_job: it compiles reports, which have
+        their own capacity apart from the nightly jobs); one already
+        waiting is not queued twice."""
+        return self._enqueue_refresh_snapshots()
+
+    @api.model
+    def _enqueue_refresh_snapshots(self):
+        return self.with_delay(
+            channel=REPORT_CHANNEL,
+            identity_key="crm.report.template.snapshots",
+            description=_("Pre-calculated reports refresh"),
+        )._job_refresh_snapshots()
+
+    @api.model
+    def _job_refresh_snapshots(self):
+        """The queue job of the refresh. Safe to run twice: a template whose
+        snapshot was just compiled is not due any more; a transient database
+        error retries the job later (its runs are rolled back with it)."""
+        with retry_transient():
+            count = self.sudo()._refresh_due_snapshots()
+        return _("%(count)s pre-calculated reports refreshed.", count=count)
+
+    @api.model
+    def _refresh_due_snapshots(self):
+        """Compile the pre-calculated templates whose snapshot is due;
+        returns the number of snapshots compiled."""
+        count = 0
         now = fields.Datetime.now()
         templates = self.search([("timeliness", "=", "precalculated")])
         due = templates.filtered(
@@ -392,14 +420,40 @@ class CrmReportTemplate(models.Model):
                     "Snapshot of %s not compiled: its owner may not read it.", template.code
                 )
                 continue
-            run._execute()
+            run._execute(raise_transient=True)
             if run.state == "done":
                 template._crm_system_write().write({"snapshot_run_id": run.id})
+                count += 1
+        return count
 
     @api.model
     def _cron_send_scheduled(self):
-        """Send the templates due today (see crm_report_template_delivery.py)."""
-        return self._crm_cron_send_scheduled()
+        """Scheduled job (daily): only queues the sending (a queue job on the
+        report channel, OCA queue_job: it compiles reports); one already
+        waiting is not queued twice."""
+        return self._enqueue_send_scheduled()
+
+    @api.model
+    def _enqueue_send_scheduled(self):
+        return self.with_delay(
+            channel=REPORT_CHANNEL,
+            identity_key="crm.report.template.send_scheduled",
+            description=_("Scheduled reports sending"),
+        )._job_send_scheduled()
+
+    @api.model
+    def _job_send_scheduled(self):
+        """The queue job: send the templates due today (see
+        crm_report_template_delivery.py). Safe to run twice: a sent
+        template's next date has moved past today; a transient database
+        error retries the job later."""
+        with retry_transient():
+            sent, failed = self.sudo()._crm_send_due_scheduled()
+        return _(
+            "%(sent)s scheduled reports sent, %(failed)s failed (retried at the next run).",
+            sent=sent,
+            failed=failed,
+        )
 
     def _authorised_recipients(self):
         """Recipients (chosen ones and, when asked, the department's members)

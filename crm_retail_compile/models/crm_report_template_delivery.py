@@ -27,6 +27,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..lib import report_engine
+from .crm_report_run_job import is_transient
 
 _logger = logging.getLogger(__name__)
 
@@ -320,11 +321,13 @@ class CrmReportTemplate(models.Model):
         self.message_post(body=Markup("<br/>").join(parts), subtype_xmlid="mail.mt_note")
 
     @api.model
-    def _crm_cron_send_scheduled(self):
+    def _crm_send_due_scheduled(self):
         """Send the templates due today (Hong Kong day): each in a savepoint,
         so a failing template is logged and retried at the next call without
         stopping the others; a sent template's next date moves past today
-        in the same transaction, so a second call sends nothing."""
+        in the same transaction, so a second call sends nothing. A transient
+        database error is raised (the job is retried later, whole: what it
+        sent is rolled back with it). Returns (sent, failed)."""
         today = self._schedule_today()
         due = self.search(
             [
@@ -342,6 +345,8 @@ class CrmReportTemplate(models.Model):
                     template.next_send_date = template._next_send_date(today)
                     template._crm_system_write().write({"last_sent_date": today})
             except Exception as error:  # one template must not stop the others
+                if is_transient(error):
+                    raise
                 self.env.invalidate_all()
                 _logger.exception("Scheduled report %s not sent", template.code)
                 template.message_post(
@@ -354,5 +359,4 @@ class CrmReportTemplate(models.Model):
                 failed += 1
                 continue
             sent += 1
-        self.env["ir.cron"]._notify_progress(done=sent + failed, remaining=0)
-        return sent
+        return sent, failed

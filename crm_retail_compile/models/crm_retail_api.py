@@ -28,8 +28,11 @@ Where things are (each file extends ``crm.retail.api``):
 - ``crm_retail_api_identity.py``: customers found by membership number,
   phone or e-mail (identity SQL), customer references;
 - ``crm_retail_api_batch.py``: batch creation with the defaults computed
-  once, and per-record isolation of database refusals;
+  once, per-record isolation of database refusals, and ANALYZE of the
+  tables a batch grew by a large fraction (a new database);
 - ``crm_retail_api_customer.py``: customer_upsert(_batch), customer_summary;
+  ``_customer_upsert_batch_here`` is the same upsert in the caller's
+  transaction (the customer import);
 - ``crm_retail_api_activity.py``: online_activity_record, consent_record;
 - ``crm_retail_api_order.py``: order_record;
 - ``crm_retail_api_report.py``: report_run, report_fetch;

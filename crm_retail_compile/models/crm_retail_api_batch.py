@@ -1,11 +1,23 @@
 """Batch writes of the integration API: the defaults Odoo computes for each
-new record, computed once per batch, and the isolation of the records the
-database refuses (per-record mode)."""
+new record, computed once per batch, the isolation of the records the
+database refuses (per-record mode), and the statistics of the tables a
+batch grew."""
+
+import logging
 
 import psycopg2
+from psycopg2 import errors
 
 from odoo import _, api, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# a batch that adds at least this many rows, and at least this fraction of
+# what PostgreSQL believes the table holds, refreshes its statistics
+ANALYZE_MIN_ROWS = 500
+ANALYZE_GROWTH = 0.5
 
 
 # One file per concern of the API (see crm_retail_api.py).
@@ -82,3 +94,50 @@ class CrmRetailApi(models.AbstractModel):
         done, failed = self._isolate_failures(items[:half], attempt)
         more_done, more_failed = self._isolate_failures(items[half:], attempt)
         return done + more_done, failed + more_failed
+
+    @api.model
+    def _refresh_statistics(self, added, tables=("res_partner", "crm_customer_identity")):
+        """ANALYZE ``tables`` when a batch that added ``added`` rows grew them
+        by a large fraction of what PostgreSQL's statistics say they hold.
+
+        On a new database the statistics describe the tables as the
+        installation left them (a handful of customers, no retail ones):
+        until autovacuum catches up, a minute later at best, every query on
+        them is planned for an empty table. Plans of the API's own look-ups
+        do not depend on it (they only probe indexes); the statistics matter
+        for the rest (record rules, searches, reports, the data-quality scan
+        after an import). ANALYZE of a table samples at most 30,000 rows: it
+        runs only while the table is small next to the batch, i.e. for the
+        first few batches on a new database.
+
+        It runs in the batch's transaction (its own new rows are counted)
+        and never waits: if another transaction is analysing the table
+        (a concurrent batch, autovacuum), this one leaves it to them.
+        """
+        if added < ANALYZE_MIN_ROWS:
+            return
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT relname, reltuples FROM pg_class "
+                "WHERE relkind = 'r' AND oid = ANY(ARRAY(SELECT to_regclass(t) "
+                "FROM unnest(%s::text[]) AS t))",
+                list(tables),
+            )
+        )
+        stale = sorted(name for name, known in rows if added >= ANALYZE_GROWTH * known)
+        if not stale:
+            return
+        self.env.flush_all()  # what the batch computes is part of the sample
+        for table in stale:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(
+                        SQL(
+                            "LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE NOWAIT",
+                            SQL.identifier(table),
+                        ),
+                        log_exceptions=False,
+                    )
+                    self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+            except errors.LockNotAvailable:
+                _logger.debug("%s is being analysed by another transaction", table)

@@ -2,6 +2,8 @@
 number, phone or e-mail (customer_upsert, customer_upsert_batch), and the
 summary of one customer (customer_summary)."""
 
+import contextlib
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -39,36 +41,75 @@ class CrmRetailApi(models.AbstractModel):
         {"index", "ok": False, "error"}]}.
         """
         self._check_api_access()
+        self._check_customer_batch(customers, mode)
+        return self._serialized(
+            (),
+            lambda api_model: api_model._customer_upsert_batch_here(
+                customers, idempotency_key, mode
+            ),
+        )
+
+    @api.model
+    def _check_customer_batch(self, customers, mode):
         if mode not in ("atomic", "per_record"):
             raise ValidationError(_("mode must be 'atomic' or 'per_record'."))
         try:
             api_schema.check_batch(customers, "customers")
         except ApiInputError as error:
             raise ValidationError(str(error)) from None
-        lock_keys = []
+
+    @api.model
+    def _clean_payloads(self, customers):
+        """[(values, refs) or the ApiInputError] of each customer, cleaned
+        once for the locks and the batch."""
+        cleaned = []
         for payload in customers:
             try:
-                values, _refs = api_schema.clean_customer(payload)
-            except ApiInputError:
-                continue  # reported by the batch itself
-            lock_keys += [f"{k}:{v}" for k, v in api_schema.identity_keys(values)]
-        return self._call_once(
+                cleaned.append(api_schema.clean_customer(payload))
+            except ApiInputError as error:
+                cleaned.append(error)
+        return cleaned
+
+    @api.model
+    def _customer_lock_keys(self, customers, cleaned=None):
+        """The advisory-lock keys of a batch: the identities of its customers
+        (calls on the same customers wait for each other)."""
+        lock_keys = []
+        for item in cleaned or self._clean_payloads(customers):
+            if not isinstance(item, ApiInputError):  # else reported by the batch
+                lock_keys += [f"{k}:{v}" for k, v in api_schema.identity_keys(item[0])]
+        return lock_keys
+
+    @api.model
+    def _customer_upsert_batch_here(self, customers, idempotency_key=None, mode="atomic"):
+        """``customer_upsert_batch`` in the current transaction (the caller
+        owns it: the API's own READ COMMITTED cursor, or an import that
+        commits each batch with its record): the batch checked, its
+        identities and idempotency key locked, then written once per key."""
+        self._check_customer_batch(customers, mode)
+        cleaned = self._clean_payloads(customers)
+        lock_keys = self._customer_lock_keys(customers, cleaned)
+        if idempotency_key:
+            lock_keys.append(f"idem:{self.env.uid}:{idempotency_key}")
+        self._lock(lock_keys)
+        return self._idempotent(
             idempotency_key,
             "customer_upsert_batch",
             [customers, mode],
-            lambda api_model: api_model._customer_upsert_batch(customers, mode),
-            lock_keys=lock_keys,
+            lambda: self._customer_upsert_batch(customers, mode, cleaned),
         )
 
     @api.model
-    def _customer_upsert_batch(self, customers, mode):
+    def _customer_upsert_batch(self, customers, mode, cleaned=None):
         results = [None] * len(customers)
-        cleaned = self._clean_customers(customers, results, mode)
+        cleaned = self._clean_customers(customers, results, mode, cleaned)
         prepared = self._resolve_customer_references(cleaned, results, mode)
         to_create, to_update, claimed = self._plan_upserts(prepared)
         self._claim_identities(list(claimed))
         created_ids = self._create_customers(to_create, claimed, results, mode)
         self._update_customers(to_update, to_create, created_ids, results, mode)
+        if created_ids:
+            self._refresh_statistics(len(created_ids))
         return self._upsert_response(results)
 
     @api.model
@@ -88,16 +129,17 @@ class CrmRetailApi(models.AbstractModel):
             )
 
     @api.model
-    def _clean_customers(self, customers, results, mode):
-        cleaned = []
-        for index, payload in enumerate(customers):
-            try:
-                values, refs = api_schema.clean_customer(payload)
-                cleaned.append((index, values, refs))
-            except ApiInputError as error:
-                results[index] = {"index": index, "ok": False, "error": str(error)}
+    def _clean_customers(self, customers, results, mode, cleaned=None):
+        """[(index, values, refs)] of the valid customers (``cleaned``: what
+        ``_clean_payloads`` made of them already)."""
+        valid = []
+        for index, item in enumerate(cleaned or self._clean_payloads(customers)):
+            if isinstance(item, ApiInputError):
+                results[index] = {"index": index, "ok": False, "error": str(item)}
+            else:
+                valid.append((index, *item))
         self._reject(results, mode)
-        return cleaned
+        return valid
 
     @api.model
     def _resolve_customer_references(self, cleaned, results, mode):
@@ -261,7 +303,12 @@ class CrmRetailApi(models.AbstractModel):
         owner = {index: pid for pid, rows in wanted.items() for index, _vals in rows}
         # one recordset: reading the first record reads the fields of all
         partners = Partner.browse(list(wanted))
-        partners.fetch(list({fname for rows in wanted.values() for _i, v in rows for fname in v}))
+        partners.fetch(
+            list(
+                {"is_retail_customer"}
+                | {fname for rows in wanted.values() for _i, v in rows for fname in v}
+            )
+        )
         groups = {}  # frozen values -> (vals, [partner ids], [indexes])
         for partner in partners:
             merged = {}
@@ -289,15 +336,22 @@ class CrmRetailApi(models.AbstractModel):
 
     @api.model
     def _changed_values(self, partner, vals):
-        """The part of ``vals`` that differs from what ``partner`` holds.
+        """The part of ``vals`` that differs from what ``partner`` holds,
+        compared as ``write`` would store it: a phone resent as "9123-4567"
+        is the "+852 9123 4567" stored, not a change.
 
         The records of a batch share one prefetch, so reading the first one
         reads the fields of all of them in one query."""
+        stored = vals
+        if partner.is_retail_customer or vals.get("is_retail_customer"):
+            # a value it refuses is compared raw: write() says what is wrong
+            with contextlib.suppress(ValidationError):
+                stored = partner._crm_clean_contact_values(vals)
         diff = {}
         for fname, value in vals.items():
             field = partner._fields[fname]
             try:
-                new = field.convert_to_cache(value, partner)
+                new = field.convert_to_cache(stored[fname], partner)
             except (ValueError, TypeError):
                 diff[fname] = value  # let write() say what is wrong with it
                 continue

@@ -18,6 +18,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .queue_job_retry import NIGHTLY_CHANNEL, retry_transient
+
 EVENT_TYPES = [
     ("lead_created", "Lead Created"),
     ("qualified", "Qualified"),
@@ -636,31 +638,70 @@ class CrmSalesEvent(models.Model):
         """Record the events of data that existed before installation."""
         if not self.env.user.has_group("crm_retail_compile.group_retail_admin"):
             raise UserError(_("Only Retail CRM administrators can run the backfill."))
-        count = self.sudo()._sync_all()
-        self.env["crm.customer.profit"].sudo()._refresh()
+        # after the check: a queue job on the nightly channel (OCA queue_job)
+        self.sudo().with_delay(
+            channel="root.crm_nightly",
+            identity_key="crm.sales.event.backfill",
+            description=_("Sales events backfill"),
+        )._job_backfill()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": _("Sales events"),
-                "message": _("%(count)s missing events recorded.", count=count),
+                "message": _("The missing events are being recorded in the background."),
                 "sticky": False,
                 "type": "success",
             },
         }
 
     @api.model
+    def _job_backfill(self):
+        """The queue job of the backfill: safe to run twice (an event
+        already recorded is not recorded again)."""
+        count = self.sudo()._sync_all()
+        self.env["crm.customer.profit"].sudo()._refresh()
+        return _("%(count)s missing events recorded.", count=count)
+
+    @api.model
     def _cron_sync(self):
+        """Scheduled job (hourly): only queues the sync (a queue job on the
+        nightly channel, OCA queue_job); one already waiting is not queued
+        twice."""
+        return self._enqueue_sync()
+
+    @api.model
+    def _enqueue_sync(self):
+        return self.with_delay(
+            channel=NIGHTLY_CHANNEL,
+            identity_key="crm.sales.event.sync",
+            description=_("Sales events sync"),
+        )._job_sync()
+
+    @api.model
+    def _job_sync(self):
+        """The queue job of the hourly sync: safe to run twice (an event
+        already recorded is not recorded again, and the profit refresh
+        recomputes only the queued customers); a transient database error
+        retries it later."""
+        with retry_transient():
+            count = self.sudo()._sync_recent()
+        return _("%(count)s missing events recorded.", count=count)
+
+    @api.model
+    def _sync_recent(self):
         """Safety net and payments: record what the real-time hooks could not
-        see (payments reconciled in batch, data written by SQL imports)."""
+        see (payments reconciled in batch, data written by SQL imports).
+        Returns the number of events recorded."""
         param = self.env["ir.config_parameter"].sudo()
         last = param.get_param("crm_retail_compile.sales_event_sync_since")
         started = fields.Datetime.now()
-        self._sync_all(since=fields.Datetime.to_datetime(last) if last else None)
+        count = self._sync_all(since=fields.Datetime.to_datetime(last) if last else None)
         # payment states change by recomputation, which leaves write_date
         # alone: look at every posted invoice for those (one anti-join)
-        self._sync_invoice_events()
+        count += self._sync_invoice_events() or 0
         param.set_param(
             "crm_retail_compile.sales_event_sync_since", fields.Datetime.to_string(started)
         )
         self.env["crm.customer.profit"]._refresh()
+        return count

@@ -761,7 +761,30 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_customer_analytics(self, full=False):
-        """Nightly: RFM and age bands, affinities and next best categories,
+        """Scheduled job: only queues the refresh (a queue job on the
+        nightly channel, OCA queue_job); one already queued is not queued
+        twice."""
+        return self._enqueue_customer_analytics(full=full)
+
+    @api.model
+    def _enqueue_customer_analytics(self, full=False):
+        return self.with_delay(
+            channel="root.crm_nightly",
+            identity_key=f"res.partner.analytics,{bool(full)}",
+            description=_("Customer analytics refresh"),
+        )._job_customer_analytics(full=full)
+
+    @api.model
+    def _job_customer_analytics(self, full=False):
+        """The queue job of the refresh (safe to run twice: every figure is
+        recomputed from the sales, and a win-back activity is not added
+        twice)."""
+        self.sudo()._refresh_customer_analytics(full=full)
+        return _("Customer analytics refreshed.")
+
+    @api.model
+    def _refresh_customer_analytics(self, full=False):
+        """RFM and age bands, affinities and next best categories,
         forecasts, then the win-back activities. ``full``: recompute the RFM
         figures of every customer, not only of those whose purchases may
         have changed."""
@@ -780,13 +803,16 @@ class ResPartner(models.Model):
     @api.model
     def action_refresh_customer_analytics(self):
         self.env["crm.forecast.run"]._check_analytics_admin()
-        self.sudo()._cron_customer_analytics(full=True)
+        # after the check: the job runs as the scheduled refresh does
+        self.sudo()._enqueue_customer_analytics(full=True)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": _("Customer analytics"),
-                "message": _("Segments, forecasts and affinities are up to date."),
+                "message": _(
+                    "Segments, forecasts and affinities are being refreshed in the background."
+                ),
                 "sticky": False,
                 "type": "success",
             },

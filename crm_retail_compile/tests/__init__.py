@@ -3,7 +3,7 @@ from . import test_retail_profile
 from . import test_sales_events
 from . import test_sales_event_totals
 from . import test_reports
-from . import test_report_queue_progress
+from . import test_report_jobs
 from . import test_report_engine_lib
 from . import test_report_stream_lib
 from . import test_report_datasets
@@ -12,6 +12,7 @@ from . import test_department_clearance
 from . import test_api
 from . import test_api_schema
 from . import test_api_hardening
+from . import test_api_cold_database
 from . import test_dq_engine
 from . import test_dq_lib
 from . import test_dq_fix
@@ -38,6 +39,7 @@ from . import test_report_delivery
 from . import test_report_query
 from . import test_report_query_lib
 from . import test_report_query_tour
+from . import test_report_rollup
 from . import test_forecast_latest
 from . import test_dq_request
 from . import test_dq_request_portal
@@ -48,3 +50,7 @@ from . import test_online_activity
 from . import test_online_preference_lib
 from . import test_portal_tour
 from . import test_access_request_channels
+from . import test_pos_till
+from . import test_pos_till_tour
+from . import test_customer_import
+from . import test_pos_sales_events

@@ -12,6 +12,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists
 
+from odoo.addons.crm_privacy_pdpo.tests.job_helpers import run_jobs
+
 from ..lib.analytics import btyd, rfm
 from ..models.res_partner_analytics import (
     RFM_FIELDS,
@@ -304,6 +306,10 @@ class TestRfmRefresh(AnalyticsCommon):
         Partner._analytics_refresh_rfm()
         self.assertEqual(customer.rfm_monetary, 1.0)
         Partner.with_user(self.retail_admin).action_refresh_customer_analytics()
+        customer.invalidate_recordset()
+        # queued, not run inline: the job refreshes
+        self.assertEqual(customer.rfm_monetary, 1.0)
+        self.assertEqual(run_jobs(self.env, "_job_customer_analytics"), 1)
         customer.invalidate_recordset()
         self.assertEqual(customer.rfm_monetary, 100.0)
         with self.assertRaises(AccessError):

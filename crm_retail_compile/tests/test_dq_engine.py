@@ -1,9 +1,11 @@
 from unittest.mock import patch
 
 from odoo import fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
+
+from odoo.addons.crm_privacy_pdpo.tests.job_helpers import pending_jobs, run_jobs
 
 from ..lib import data_quality as dq
 from ..models.crm_dq_rule import CHECKS, CrmDqRule
@@ -324,20 +326,31 @@ class TestDataQualityEngine(RetailCommon):
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         self.assertEqual(len(self.issues("dup_email", self.dup_email_2)), 1)
 
-    def test_cron_runs_one_rule_per_call(self):
-        cron = self.env.ref("crm_retail_compile.ir_cron_crm_dq_scan")
-        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id})
-        Scan = self.env["crm.dq.scan"].with_context(ir_cron_progress_id=progress.id)
-        calls = 0
-        while True:
-            Scan._cron_scan()
-            calls += 1
-            if not progress.remaining or calls > 50:
-                break
-        scan = self.env["crm.dq.scan"].search([], order="id desc", limit=1)
+    def test_cron_queues_one_job_per_rule(self):
+        Scan = self.env["crm.dq.scan"]
+        Scan.search([("state", "=", "running")]).write({"state": "done"})
+        before = Scan.search([], order="id desc", limit=1)
+        Scan._cron_scan()
+        Scan._cron_scan()  # queued once
+        # the cron only queues: no scan ran inline
+        self.assertEqual(Scan.search([], order="id desc", limit=1), before)
+        [job] = pending_jobs(self.env, "_job_scan_step")
+        self.assertEqual(job.channel, "root.crm_nightly")
+        # each job checks one rule and queues the next step
+        calls = run_jobs(self.env, "_job_scan_step")
+        scan = Scan.search([], order="id desc", limit=1)
         self.assertEqual(scan.state, "done")
         self.assertEqual(calls, len(scan.rule_ids.filtered("active")) + 1)
         self.assertIssue("dup_phone", self.dup_phone_2)
+        # each rule checked once
+        self.assertEqual(len(scan.line_ids), len(scan.rule_ids.filtered("active")))
+
+    def test_wrong_role_cannot_queue_a_scan(self):
+        with self.assertRaises(UserError):
+            self.env["crm.dq.scan"].with_user(self.staff_a).action_run_in_background()
+        self.assertFalse(pending_jobs(self.env, "_job_scan_step"))
+        self.env["crm.dq.scan"].with_user(self.manager_a).action_run_in_background()
+        self.assertEqual(len(pending_jobs(self.env, "_job_scan_step")), 1)
 
     def test_branch_staff_see_their_branch_issues(self):
         self.scan()

@@ -102,7 +102,7 @@ class TestPrivacyIntegration(RetailCommon):
         customer = self.cust_a
         customer.write({"email": "a@example.com", "phone": "+852 9123 4567"})
         self._age(customer)
-        run = self.env["crm.privacy.retention.run"]._cron_run_retention()
+        run = self.env["crm.privacy.retention.run"]._run_retention_batch()
         self.assertEqual(run.state, "done")
         self.env.invalidate_all()
         self.assertTrue(customer.crm_anonymised)
@@ -122,5 +122,5 @@ class TestPrivacyIntegration(RetailCommon):
         self.env["sale.order"].create(
             {"partner_id": self.cust_a.id, "retail_branch_id": self.branch_a.id}
         )
-        self.env["crm.privacy.retention.run"]._cron_run_retention()
+        self.env["crm.privacy.retention.run"]._run_retention_batch()
         self.assertFalse(self.cust_a.crm_anonymised)

@@ -11,6 +11,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.crm_privacy_pdpo.tests.job_helpers import pending_jobs, run_jobs
+
 from ..models.crm_report_template_delivery import CrmReportTemplate
 from .common import RetailCommon
 
@@ -56,6 +58,14 @@ class TestReportDelivery(RetailCommon):
         values = {"schedule": "daily", "next_send_date": self.today, "send_to_members": False}
         template.write({**values, **vals})
 
+    def send_due(self):
+        """What the daily scheduled action leads to: it queues the sending,
+        the job runner runs the job. Returns the job."""
+        self.Template._cron_send_scheduled()
+        job = pending_jobs(self.env, "_job_send_scheduled")
+        self.assertEqual(run_jobs(self.env, "_job_send_scheduled"), 1)
+        return job
+
     def visible_revenue(self, user, run):
         """Revenue of the order lines ``user`` may read in the run's period,
         summed through the ORM with the user's record rules."""
@@ -91,7 +101,7 @@ class TestReportDelivery(RetailCommon):
             delivery_method="notification",
             recipient_ids=[(6, 0, self.analyst.ids)],  # marketing: not for sales reports
         )
-        self.Template._cron_send_scheduled()
+        self.send_due()
         for user in (self.staff_a, self.staff_b, self.manager_a):
             with self.subTest(user=user.login):
                 message = self.messages_to(user, self.takings)
@@ -155,7 +165,7 @@ class TestReportDelivery(RetailCommon):
         )
         self.finance.clearance = "internal"
         self.assertEqual(self.finance_report._authorised_recipients(), self.retail_admin)
-        self.Template._cron_send_scheduled()
+        self.send_due()
         mails = self.env["mail.mail"].search(
             [("model", "=", "crm.report.run"), ("res_id", "in", self.finance_report.run_ids.ids)]
         )
@@ -188,7 +198,7 @@ class TestReportDelivery(RetailCommon):
         )
         before = self.finance_report.run_ids
         self.schedule(self.finance_report, send_to_members=True, delivery_method="notification")
-        self.Template._cron_send_scheduled()
+        self.send_due()
         runs = self.finance_report.run_ids - before
         self.assertEqual(len(runs), 1)
         self.assertEqual(runs.branch_ids, self.branch_a)
@@ -210,12 +220,41 @@ class TestReportDelivery(RetailCommon):
             recipient_ids=[(6, 0, self.manager_a.ids)],
             delivery_method="notification",
         )
-        self.Template._cron_send_scheduled()
-        self.Template._cron_send_scheduled()
+        self.send_due()
+        self.send_due()
         self.assertEqual(len(self.messages_to(self.manager_a, self.takings)), 1)
         self.assertEqual(len(self.takings.run_ids - before), 1)
         self.assertEqual(self.takings.next_send_date, late + relativedelta(weeks=1))
         self.assertGreater(self.takings.next_send_date, self.today)
+
+    def test_daily_action_only_queues_the_sending(self):
+        before = self.takings.run_ids
+        self.schedule(
+            self.takings, recipient_ids=[(6, 0, self.manager_a.ids)], delivery_method="notification"
+        )
+        self.Template._cron_send_scheduled()
+        self.Template._cron_send_scheduled()  # fired again while the first waits: one job
+        [job] = pending_jobs(self.env, "_job_send_scheduled")
+        self.assertEqual(job.channel, "root.crm_report")
+        # nothing compiled nor sent inline
+        self.assertEqual(self.takings.run_ids, before)
+        self.assertEqual(self.takings.next_send_date, self.today)
+        self.assertEqual(run_jobs(self.env, "_job_send_scheduled"), 1)
+        self.assertEqual(job.state, "done")
+        self.assertEqual(len(self.messages_to(self.manager_a, self.takings)), 1)
+        runs = self.takings.run_ids
+        next_date = self.takings.next_send_date
+        self.assertGreater(next_date, self.today)
+        notes = self.takings.message_ids
+        # the job run twice changes nothing the second time
+        second = self.send_due()
+        self.assertEqual(
+            second.result, "0 scheduled reports sent, 0 failed (retried at the next run)."
+        )
+        self.assertEqual(self.takings.run_ids, runs)
+        self.assertEqual(self.takings.next_send_date, next_date)
+        self.assertEqual(self.takings.message_ids, notes)
+        self.assertEqual(len(self.messages_to(self.manager_a, self.takings)), 1)
 
     def test_a_failing_template_does_not_stop_the_others(self):
         for template in (self.takings, self.follow_up):
@@ -240,8 +279,9 @@ class TestReportDelivery(RetailCommon):
                 level="ERROR",
             ),
         ):
-            sent = self.Template._cron_send_scheduled()
-        self.assertEqual(sent, 1)
+            job = self.send_due()
+        self.assertEqual(job.state, "done")
+        self.assertIn("1 scheduled reports sent, 1 failed", job.result)
         self.assertEqual(len(self.messages_to(self.manager_a, self.follow_up)), 1)
         self.assertGreater(self.follow_up.next_send_date, self.today)
         # the failed one is retried at the next call, and says why
@@ -249,6 +289,6 @@ class TestReportDelivery(RetailCommon):
         self.assertFalse(self.takings.run_ids)
         self.assertIn("on fire", self.takings.message_ids[0].body)
         self.assertNotIn("half-sent", self.takings.message_ids.mapped("body"))
-        self.Template._cron_send_scheduled()
+        self.send_due()
         self.assertEqual(len(self.messages_to(self.manager_a, self.takings)), 1)
         self.assertEqual(len(self.messages_to(self.manager_a, self.follow_up)), 1)

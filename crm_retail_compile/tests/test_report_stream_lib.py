@@ -203,26 +203,27 @@ class TestHelpers(unittest.TestCase):
 
 
 class TestWorkdir(unittest.TestCase):
-    def test_orphans_of_dead_processes_removed(self):
+    def test_leftovers_of_a_run_removed(self):
         with tempfile.TemporaryDirectory() as root:
             prefix = workdir.TMP_PREFIX
-            dead = tempfile.mkdtemp(prefix=f"{prefix}{2**22 + 4321}_", dir=root)
-            mine = tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}_", dir=root)
+            killed = tempfile.mkdtemp(prefix=f"{prefix}7_", dir=root)
+            other_run = tempfile.mkdtemp(prefix=f"{prefix}71_", dir=root)
             other = tempfile.mkdtemp(prefix="other_", dir=root)
-            self.assertEqual(workdir.remove_orphans(root=root), 1)
-            self.assertFalse(os.path.exists(dead))
-            self.assertTrue(os.path.exists(mine) and os.path.exists(other))
-            # a live process's directory older than max_age: a reused pid
-            live = tempfile.mkdtemp(prefix=f"{prefix}1_", dir=root)
-            os.utime(live, (0, 0))
-            self.assertEqual(workdir.remove_orphans(max_age=60, root=root), 1)
-            self.assertFalse(os.path.exists(live))
+            self.assertEqual(workdir.remove_run_leftovers(7, root=root), 1)
+            self.assertFalse(os.path.exists(killed))
+            self.assertTrue(os.path.exists(other_run) and os.path.exists(other))
 
-    def test_workdir_named_after_the_process(self):
-        with workdir.workdir() as path:
-            self.assertTrue(
-                os.path.basename(path).startswith(f"{workdir.TMP_PREFIX}{os.getpid()}_")
-            )
+    def test_stale_directories_removed_by_age(self):
+        with tempfile.TemporaryDirectory() as root:
+            prefix = workdir.TMP_PREFIX
+            fresh = tempfile.mkdtemp(prefix=f"{prefix}1_", dir=root)
+            old = tempfile.mkdtemp(prefix=f"{prefix}2_", dir=root)
+            os.utime(old, (0, 0))
+            self.assertEqual(workdir.remove_stale(max_age=60, root=root), 1)
+            self.assertFalse(os.path.exists(old))
+            self.assertTrue(os.path.exists(fresh))
+
+    def test_workdir_named_after_the_run(self):
+        with workdir.workdir(42) as path:
+            self.assertTrue(os.path.basename(path).startswith(f"{workdir.TMP_PREFIX}42_"))
         self.assertFalse(os.path.exists(path))
-        self.assertTrue(workdir.process_alive(os.getpid()))
-        self.assertFalse(workdir.process_alive(2**22 + 4321))

@@ -13,6 +13,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from odoo.addons.crm_privacy_pdpo.tests.job_helpers import pending_jobs, run_jobs
+from odoo.addons.queue_job.job import Job
+
 from ..lib import report_writers
 from .common import RetailCommon
 
@@ -231,6 +234,7 @@ class TestReports(RetailCommon):
             }
         )
         self.env["crm.report.template"]._cron_send_scheduled()
+        self.assertEqual(run_jobs(self.env, "_job_send_scheduled"), 1)
         mail = self.env["mail.mail"].search(
             [("res_id", "in", template.run_ids.ids), ("model", "=", "crm.report.run")]
         )
@@ -280,23 +284,24 @@ class TestReports(RetailCommon):
         self.assertFalse(failed.line_ids or failed.xlsx_attachment_id)
 
     def test_working_files_of_killed_compiles_are_removed(self):
-        """A killed worker leaves its temporary directory; the queue job
-        removes those of dead processes and keeps the live ones'."""
+        """A killed worker leaves its run's temporary directory; the job that
+        compiles the run again removes what earlier attempts left."""
+        template = self.template("marketing_customer_value")
+        run = self.Run.with_user(self.analyst)._create_for_template(template, user=self.analyst)
         root = tempfile.gettempdir()
-        dead = tempfile.mkdtemp(prefix=f"crm_report_{2**22 + 4321}_", dir=root)
-        with open(os.path.join(dead, "report.xlsx"), "wb") as half_written:
+        killed = tempfile.mkdtemp(prefix=f"crm_report_{run.id}_", dir=root)
+        with open(os.path.join(killed, "report.xlsx"), "wb") as half_written:
             half_written.write(b"PK")
-        mine = tempfile.mkdtemp(prefix=f"crm_report_{os.getpid()}_", dir=root)
-        # a live process id on a very old directory: a reused id
-        reused = tempfile.mkdtemp(prefix="crm_report_1_", dir=root)
-        os.utime(reused, (0, 0))
+        # another run's directory is left alone
+        other = tempfile.mkdtemp(prefix=f"crm_report_{run.id}0_", dir=root)
         try:
-            self.assertGreaterEqual(self.env["crm.report.run"]._remove_orphan_temp_dirs(), 2)
-            self.assertFalse(os.path.exists(dead))
-            self.assertFalse(os.path.exists(reused))
-            self.assertTrue(os.path.isdir(mine))
+            run.with_user(self.analyst).with_context(crm_report_foreground=False).action_run()
+            Job.load(self.env, run.sudo().job_id.uuid).perform()
+            self.assertEqual(run.state, "done", run.error)
+            self.assertFalse(os.path.exists(killed))
+            self.assertTrue(os.path.isdir(other))
         finally:
-            shutil.rmtree(mine, ignore_errors=True)
+            shutil.rmtree(other, ignore_errors=True)
 
     def test_customer_level_runs_in_background_and_recovers(self):
         template = self.template("marketing_customer_value")
@@ -307,15 +312,12 @@ class TestReports(RetailCommon):
         )
         run.with_user(self.analyst).action_run()
         self.assertEqual(run.state, "queued")
-        # the server dies while compiling: the run stays 'running' (the
-        # state is system-set: the job's own write is simulated)
-        run._crm_system_write().write({"state": "running"})
-        run.flush_recordset()
-        self.env.cr.execute(
-            "UPDATE crm_report_run SET write_date = now() - interval '1 hour' WHERE id = %s",
-            [run.id],
-        )
-        self.env["crm.report.run"]._cron_process_queue()
+        # a server dying while compiling loses the job's transaction: the
+        # run is still queued, and queue_job's runner puts the job of the
+        # dead worker back to pending (tests/test_faults.py kills one)
+        job = run.sudo().job_id
+        self.assertEqual(job.state, "pending")
+        Job.load(self.env, job.uuid).perform()
         run.invalidate_recordset()
         self.assertEqual(run.state, "done", run.error)
         self.assertEqual(len(run.xlsx_attachment_id), 1)
@@ -323,6 +325,7 @@ class TestReports(RetailCommon):
     def test_precalculated_snapshot_feeds_the_dashboard(self):
         template = self.template("management_kpi")
         self.env["crm.report.template"]._cron_refresh_snapshots()
+        self.assertEqual(run_jobs(self.env, "_job_refresh_snapshots"), 1)
         self.assertEqual(template.snapshot_run_id.state, "done")
         self.assertTrue(template.snapshot_run_id.is_snapshot)
         # labelled values, not JSON
@@ -336,6 +339,34 @@ class TestReports(RetailCommon):
             .fields_get(["m_1"])
         )
         self.assertEqual(labels["m_1"]["string"], "Revenue (HK$)")
+
+    def test_snapshot_refresh_only_queues_its_job(self):
+        Template = self.env["crm.report.template"]
+        template = self.template("management_kpi")
+        precalculated = Template.search([("timeliness", "=", "precalculated")])
+        self.assertIn(template, precalculated)
+        # every snapshot due
+        precalculated._crm_system_write().write({"snapshot_run_id": False})
+        runs_before = self.env["crm.report.run"].search_count([])
+        Template._cron_refresh_snapshots()
+        Template._cron_refresh_snapshots()  # fired again while the first waits: one job
+        [job] = pending_jobs(self.env, "_job_refresh_snapshots")
+        self.assertEqual(job.channel, "root.crm_report")
+        self.assertFalse(template.snapshot_run_id, "the scheduled action compiles nothing inline")
+        self.assertEqual(self.env["crm.report.run"].search_count([]), runs_before)
+        self.assertEqual(run_jobs(self.env, "_job_refresh_snapshots"), 1)
+        snapshot = template.snapshot_run_id
+        self.assertEqual(snapshot.state, "done", snapshot.error)
+        self.assertTrue(snapshot.is_snapshot)
+        self.assertEqual(job.state, "done")
+        # the job run twice changes nothing the second time
+        runs_after = self.env["crm.report.run"].search_count([])
+        Template._cron_refresh_snapshots()
+        [second] = pending_jobs(self.env, "_job_refresh_snapshots")
+        self.assertEqual(run_jobs(self.env, "_job_refresh_snapshots"), 1)
+        self.assertEqual(template.snapshot_run_id, snapshot)
+        self.assertEqual(self.env["crm.report.run"].search_count([]), runs_after)
+        self.assertEqual(second.result, "0 pre-calculated reports refreshed.")
 
     def test_bad_input_gets_clear_errors(self):
         template = self.template("sales_performance")

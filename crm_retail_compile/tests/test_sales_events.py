@@ -1,7 +1,16 @@
+from unittest.mock import patch
+
+import psycopg2
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
+from odoo.addons.crm_privacy_pdpo.tests.job_helpers import pending_jobs, run_jobs
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
+
+from ..models.crm_sales_event import CrmSalesEvent
 from .common import RetailCommon
 
 
@@ -61,8 +70,8 @@ class TestSalesEvents(RetailCommon):
         self.env.flush_all()
         self.env.cr.execute(
             "SELECT COALESCE(SUM(revenue), 0), COALESCE(SUM(cost), 0) "
-            "FROM crm_sales_event WHERE is_revenue"
-        )
+            "FROM crm_sales_event WHERE is_revenue AND partner_id IS NOT NULL"
+        )  # sales to anonymous walk-in customers (POS) have no customer profit
         ev_revenue, ev_cost = self.env.cr.fetchone()
         self.env.cr.execute(
             "SELECT COALESCE(SUM(revenue), 0), COALESCE(SUM(cost), 0), "
@@ -325,10 +334,69 @@ class TestSalesEvents(RetailCommon):
         self.assertFalse(self.events(order))
         first = self.Event.with_user(self.retail_admin).action_backfill()
         self.assertEqual(first["type"], "ir.actions.client")
+        # a queue job records them, once even if queued twice
+        self.Event.with_user(self.retail_admin).action_backfill()
+        self.assertFalse(self.events(order))
+        self.assertEqual(run_jobs(self.env, "_job_backfill"), 1)
+        self.Event.invalidate_model()
         self.assertEqual(len(self.events(order, "order_confirmed")), 1)
         self.assertEqual(self.Event._sync_all(), 0, "a second run records nothing")
         with self.assertRaises(UserError):
             self.Event.with_user(self.manager_a).action_backfill()
+
+    def test_hourly_sync_only_queues_its_job(self):
+        order = self.new_order()
+        order.action_confirm()
+        # events the real-time hooks missed (e.g. written by an SQL import)
+        self.env.cr.execute("DELETE FROM crm_sales_event WHERE order_id = %s", [order.id])
+        self.Event.invalidate_model()
+        self.env["ir.config_parameter"].set_param(
+            "crm_retail_compile.sales_event_sync_since", False
+        )
+        self.Event._cron_sync()
+        self.Event._cron_sync()  # fired again while the first waits: one job
+        self.assertFalse(self.events(order), "the scheduled action does no work inline")
+        [job] = pending_jobs(self.env, "_job_sync")
+        self.assertEqual(job.channel, "root.crm_nightly")
+        self.assertEqual(run_jobs(self.env, "_job_sync"), 1)
+        self.Event.invalidate_model()
+        self.assertEqual(len(self.events(order, "order_confirmed")), 1)
+        profit = self.Profit.search([("partner_id", "=", self.customer.id)])
+        self.assertAlmostEqual(sum(profit.mapped("revenue")), order.amount_untaxed, places=2)
+        self.assert_reconciled()
+        # the job run twice changes nothing the second time
+        events = self.Event.search_count([])
+        domain = [("partner_id", "=", self.customer.id)]
+        figures = self.Profit.search_read(domain, ["month", "revenue", "cost"])
+        self.Event._cron_sync()
+        self.assertEqual(run_jobs(self.env, "_job_sync"), 1)
+        self.assertEqual(self.Event.search_count([]), events)
+        self.Profit.invalidate_model()
+        self.assertEqual(self.Profit.search_read(domain, ["month", "revenue", "cost"]), figures)
+        second = self.env["queue.job"].search([("method_name", "=", "_job_sync")], limit=1)
+        self.assertNotEqual(second, job)
+        self.assertEqual(second.state, "done")
+        self.assertEqual(second.result, "0 missing events recorded.")
+
+    def test_hourly_sync_retries_after_a_transient_error(self):
+        self.Event._cron_sync()
+        [record] = pending_jobs(self.env, "_job_sync")
+        job = Job.load(self.env, record.uuid)
+        self.assertEqual(job.job_config.retry_pattern, {1: 10, 2: 60, 3: 600})
+        lost = psycopg2.InterfaceError("connection already closed")
+        with (
+            patch.object(CrmSalesEvent, "_sync_recent", side_effect=lost),
+            self.assertRaises(RetryableJobError),
+        ):
+            job.perform()
+        # the first retry waits as the job function's pattern says
+        self.assertEqual(job._get_retry_seconds(), 10)
+        # any other error fails the job at once
+        with (
+            patch.object(CrmSalesEvent, "_sync_recent", side_effect=ValueError("bad data")),
+            self.assertRaises(ValueError),
+        ):
+            Job.load(self.env, record.uuid).perform()
 
     def test_profit_dimensions_follow_the_customer(self):
         order = self.new_order()

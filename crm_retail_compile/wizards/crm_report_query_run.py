@@ -205,7 +205,8 @@ class CrmReportQuery(models.TransientModel):
         run = self.env["crm.report.run"]._create_for_template(
             template, date_from=date_from, date_to=date_to, branches=self.branch_ids
         )
-        run.action_run()
+        # the query reads committed data on the read replica when there is one
+        run.with_context(crm_report_replica=True).action_run()
         self.run_id = run
         return run
 

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { menu } from "@crm_retail_compile/../tests/tours/tour_steps";
 
 /**
  * The ad-hoc query tool (crm_retail_compile/tests/test_report_query_tour.py):
@@ -10,21 +11,6 @@ import { registry } from "@web/core/registry";
 const FORM = ".o_form_view";
 // the Marketing dashboard's name in English and Traditional Chinese
 const MARKETING = ["Marketing", "市場"];
-
-function menu(sectionXmlid, itemXmlid) {
-    return [
-        {
-            content: `open the menu ${sectionXmlid}`,
-            trigger: `.o_menu_sections [data-menu-xmlid='${sectionXmlid}']`,
-            run: "click",
-        },
-        {
-            content: `open ${itemXmlid}`,
-            trigger: `.o-dropdown-item[data-menu-xmlid='${itemXmlid}']`,
-            run: "click",
-        },
-    ];
-}
 
 function pick(field, text, label) {
     return [

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { menu } from "@crm_retail_compile/../tests/tours/tour_steps";
 
 /**
  * Each role's main task (crm_retail_compile/tests/test_journey_tours.py).
@@ -15,21 +16,6 @@ function homeSection(section) {
         content: `land on the Retail CRM home page (${section})`,
         trigger: `${HOME} .o_crm_home_section[data-section='${section}']`,
     };
-}
-
-function menu(sectionXmlid, itemXmlid) {
-    return [
-        {
-            content: `open the menu ${sectionXmlid}`,
-            trigger: `.o_menu_sections [data-menu-xmlid='${sectionXmlid}']`,
-            run: "click",
-        },
-        {
-            content: `open ${itemXmlid}`,
-            trigger: `.o-dropdown-item[data-menu-xmlid='${itemXmlid}']`,
-            run: "click",
-        },
-    ];
 }
 
 function register(name, steps, zhSteps) {
