@@ -138,7 +138,7 @@ def _post(odoo_server, body, token=None, **kwargs):
 
 def test_marketing_sms_link_and_opt_out_stops_next_campaign(odoo_server, admin, world, sms_gateway):
     first = _campaign(admin, world, "Jade week", [world["ann"], world["bob"]])
-    messages = {m["to"]: m["body"] for m in sms_gateway.wait_for(2)}
+    messages = {m["to"]: m["body"] for m in sms_gateway.wait_for(2, timeout=60)}
     assert set(messages) == {world["ann_number"], world["bob_number"]}
     links = {}
     for number, body in messages.items():
