@@ -95,8 +95,9 @@ def load_data(env, shops):
 
 
 def order_data(till, session, rng, products, partner_id, user, when, refund_of=None):
-    """An order as the till sends it (no taxes: Hong Kong has no VAT/GST)."""
-    lines, total = [], 0.0
+    """An order as the till sends it (the add-on's builder, no taxes)."""
+    from odoo.addons.crm_retail_compile.lib.pos_till_order import till_order
+
     if refund_of:
         picked = [(line.product_id, -line.qty, line.discount, line) for line in refund_of.lines[:1]]
     else:
@@ -105,48 +106,21 @@ def order_data(till, session, rng, products, partner_id, user, when, refund_of=N
             product = products[int(rng.integers(len(products)))]
             discount = float(rng.choice([0, 0, 0, 5, 10]))
             picked.append((product, float(rng.integers(1, 3)), discount, None))
-    for product, qty, discount, refunded in picked:
-        price = product.lst_price
-        subtotal = till.currency_id.round(price * qty * (1 - discount / 100))
-        total += subtotal
-        vals = {
-            "product_id": product.id,
-            "qty": qty,
-            "price_unit": price,
-            "discount": discount,
-            "price_subtotal": subtotal,
-            "price_subtotal_incl": subtotal,
-            "tax_ids": [(6, 0, [])],
-            "pack_lot_ids": [],
-        }
-        if refunded:
-            vals["refunded_orderline_id"] = refunded.id
-        lines.append((0, 0, vals))
     methods = till.payment_method_ids
     cash = methods.filtered("is_cash_count")[:1]
     card = (methods - cash)[:1]
     method = card if (card and rng.random() < CARD_SHARE) else cash
     ref = str(uuid.UUID(int=int(rng.integers(1 << 62)) << 64 | int(rng.integers(1 << 62))))
-    stamp = when.strftime("%Y-%m-%d %H:%M:%S")
-    return {
-        "amount_paid": total,
-        "amount_return": 0,
-        "amount_tax": 0,
-        "amount_total": total,
-        "date_order": stamp,
-        "fiscal_position_id": False,
-        "pricelist_id": till.pricelist_id.id,
-        "name": f"Order {ref}",
-        "last_order_preparation_change": "{}",
-        "lines": lines,
-        "partner_id": partner_id or False,
-        "session_id": session.id,
-        "sequence_number": 1,
-        "payment_ids": [(0, 0, {"amount": total, "name": stamp, "payment_method_id": method.id})],
-        "uuid": ref,
-        "user_id": user.id,
-        "to_invoice": False,
-    }
+    return till_order(
+        till,
+        session,
+        picked,
+        ref=ref,
+        stamp=when.strftime("%Y-%m-%d %H:%M:%S"),
+        user_id=user.id,
+        payment_method=method,
+        partner_id=partner_id,
+    )
 
 
 def generate_pos(env, seed, today, months, orders_per_week, session_days=14):

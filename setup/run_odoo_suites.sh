@@ -29,7 +29,9 @@
 # shared with other jobs (issue 18), the full list takes 21 minutes (1257 s:
 # install 71 s, sale 359 s, stock_picking 199 s, mass_mailing 152 s, crm
 # 107 s) and up to 29 minutes (1715 s) under heavier load; BASELINE=1
-# installs in about 2 minutes.
+# installs in about 2 minutes. point_of_sale with its browser tours
+# (test_frontend.py runs each tour on desktop and mobile: 233 tests) adds
+# 72 minutes (4294 s, issue 21, with other jobs on the machine).
 # The database ($SUITES_DB, default crm_odoo_suites_<pid>) is dropped at the
 # end; the log is kept in .odoo-suites.log, JUnit files in .odoo-suites/.
 set -uo pipefail
@@ -72,7 +74,9 @@ declare -A SUITE_PATHS=(
   [spreadsheet_dashboard]="$A/spreadsheet_dashboard/tests"
   [point_of_sale]="$A/point_of_sale/tests/test_point_of_sale_flow.py $A/point_of_sale/tests/test_pos_basic_config.py
     $A/point_of_sale/tests/test_pos_margin.py $A/point_of_sale/tests/test_pos_simple_invoiced_orders.py
-    $A/point_of_sale/tests/test_report_pos_order.py"
+    $A/point_of_sale/tests/test_report_pos_order.py $A/point_of_sale/tests/test_frontend.py
+    $A/point_of_sale/tests/test_point_of_sale_ui.py $A/point_of_sale/tests/test_pos_cash_rounding.py
+    $A/point_of_sale/tests/test_generic_localization.py"
 )
 ALL_SUITES="crm sale_crm mass_mailing mass_mailing_sms sale sale_stock sale_margin repair
   privacy_lookup phone_validation contacts rating auth_signup base_partner account_partner
@@ -97,6 +101,9 @@ KNOWN_ENV=(
   "test_picking_tours.py::@@name=lot_name]|the tour fills the lot/serial column (lot_name) of the detailed operations, shown only with the Lots & Serial Numbers setting (stock.group_production_lot), which is off on a database without demo data; fails the same way on a database with the same Odoo modules and without the suite (BASELINE=1)"
   "test_picking_tours.py::@@wrong number of move lines generated|the tour generates lots/serials in the detailed operations, whose lot columns need the Lots & Serial Numbers setting (stock.group_production_lot), off on a database without demo data: no move line is generated; fails the same way on a database with the same Odoo modules and without the suite (BASELINE=1)"
   "test_picking_tours.py::TestStockPickingTour::test_onchange_serial_lot_ids@@was not found in the view|the test's form needs lot_ids, a field of the view only with the Lots & Serial Numbers setting (stock.group_production_lot), off on a database without demo data; fails the same way on a database with the same Odoo modules and without the suite (BASELINE=1)"
+  "test_frontend.py::@@input#property_product_pricelist_0|point_of_sale's tour reads the pricelist field of the customer form's Sales tab, shown only with the Pricelists setting (product.group_product_pricelist), off on a database without demo data (the test sets a default pricelist on the till without turning the setting on); fails the same way on a database with the same Odoo modules and without the suite (BASELINE=1)"
+  "test_frontend.py::TestUi::test_02_pos_with_invoiced@@Step receipt screen is shown|the order is invoiced at the till: after Validate the till shows 'Loading...' while the invoice is posted and its report fetched, longer than the tour's 10-second step on this machine (2 cores shared with other jobs); intermittent (the mobile run of the same tour passes); fails the same way on a database with the same Odoo modules and without the suite (BASELINE=1)"
+  "test_pos_cash_rounding.py::TestPosCashRounding::@@Step .receipt-screen .receipt-total|the order is invoiced at the till: after Validate the till shows 'Loading...' while the invoice is posted and its report fetched, longer than the tour's 10-second step on this machine (2 cores shared with other jobs); intermittent (some pass when run alone); four of the five fail the same way on a database with the same Odoo modules and without the suite (BASELINE=1), the fifth passed there once"
 )
 
 # Tests whose expectation the suite changes on purpose, each with its reason
@@ -109,6 +116,7 @@ INTENDED=(
   "::test_mailing_schedule_date@@Choose the marketing purpose|PDPO Part 6A (issue 17): a direct-marketing mailing to contacts cannot be queued or scheduled without its marketing purpose (the consent it needs); the test queues a contact mailing without a purpose and gets the suite's 'Choose the marketing purpose' error; with a purpose, or ticked off as a service message by a privacy officer, the mailing behaves as in Odoo"
   "::test_process_mailing_queue_without_html_body@@Choose the marketing purpose|PDPO Part 6A (issue 17): a direct-marketing mailing to contacts cannot be queued or scheduled without its marketing purpose (the consent it needs); the test queues a contact mailing without a purpose and gets the suite's 'Choose the marketing purpose' error; with a purpose, or ticked off as a service message by a privacy officer, the mailing behaves as in Odoo"
   "::test_mailing_cron_trigger@@Choose the marketing purpose|PDPO Part 6A (issue 17): a direct-marketing mailing to contacts cannot be queued or scheduled without its marketing purpose (the consent it needs); the test queues a contact mailing without a purpose and gets the suite's 'Choose the marketing purpose' error; with a purpose, or ticked off as a service message by a privacy officer, the mailing behaves as in Odoo"
+  "test_mailing_internals.py::TestMassMailValues::test_mailing_get_sms_link_replacements_placeholders@@Preferences/opt-out|PDPO Part 6A (issue 17): an SMS mailing to contacts is direct marketing by default, and each SMS ends with the customer's short link to the preference centre (withdraw consent per purpose and channel, see or correct the data) in place of Odoo's 'STOP SMS' link; the SMS editor counts that longer line (and, for a mailing not saved yet, the longer of both lines); a mailing ticked off as a service message, or to a mailing list, keeps Odoo's STOP link and placeholders"
   "::test_sms_retry_immediate_trigger@@Choose the marketing purpose|PDPO Part 6A (issue 17): a direct-marketing mailing to contacts cannot be queued or scheduled without its marketing purpose (the consent it needs); the test queues a contact mailing without a purpose and gets the suite's 'Choose the marketing purpose' error; with a purpose, or ticked off as a service message by a privacy officer, the mailing behaves as in Odoo"
 )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 # the local mail catcher and fake SMS gateway (setup/), importable by tests
@@ -209,6 +210,34 @@ def new_user(odoo_server, admin, login, groups, branches=(), password=None, **va
     values.update(vals)
     admin("res.users", "create", values)
     return odoo_server.client(login, password)
+
+
+def web_login(server, login, password=None, timeout=120):
+    """Log ``login`` in through the web client's /web/session/authenticate
+    on ``server`` (an OdooServer); the password is the suite's test password
+    ``login + "-pw"`` unless given. Returns the ``requests`` session and the
+    JSON answer, whose ``result.uid`` is None when the login stopped at a
+    second factor (a retail role without ``crm_mfa_exempt``)."""
+    session = requests.Session()
+    response = session.post(
+        f"{server.url}/web/session/authenticate",
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"db": server.db, "login": login, "password": password or login + "-pw"},
+        },
+        timeout=timeout,
+    )
+    response.raise_for_status()
+    return session, response.json()
+
+
+def web_session(server, login, password=None):
+    """A ``requests`` session of ``login`` logged in to the web client
+    (``web_login``), asserted complete (no second factor asked)."""
+    session, answer = web_login(server, login, password)
+    assert (answer.get("result") or {}).get("uid"), answer
+    return session
 
 
 # ----------------------------------------------------------------------

@@ -14,8 +14,7 @@ import xmlrpc.client
 
 import openpyxl
 import pytest
-import requests
-from conftest import ROOT, new_user
+from conftest import ROOT, new_user, web_session
 
 SCRIPT = ROOT / "setup" / "import_customers.py"
 
@@ -203,7 +202,7 @@ def test_dialog_import_over_http(odoo_server, world):
     ]
     data = io.StringIO()
     csv.writer(data).writerows(rows)
-    session = _web_session(odoo_server, world["staff_login"])
+    session = web_session(odoo_server, world["staff_login"])
     page = session.get(f"{odoo_server.url}/odoo", timeout=120).text
     csrf = re.search(r'csrf_token: "([0-9a-z]+)"', page).group(1)
     # the customer list's action context
@@ -284,24 +283,9 @@ def test_wrong_role_refused(odoo_server, world, tmp_path):
         world["staff"]("crm.customer.import", "create", {"created_count": 5})
 
 
-def _web_session(odoo_server, login):
-    session = requests.Session()
-    response = session.post(
-        f"{odoo_server.url}/web/session/authenticate",
-        json={
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"db": odoo_server.db, "login": login, "password": login + "-pw"},
-        },
-        timeout=120,
-    )
-    assert response.json()["result"]["uid"], response.text
-    return session
-
-
 def test_template_download(odoo_server, world):
     url = f"{odoo_server.url}/crm_retail_compile/customer_import_template"
-    response = _web_session(odoo_server, world["staff_login"]).get(url, timeout=120)
+    response = web_session(odoo_server, world["staff_login"]).get(url, timeout=120)
     assert response.status_code == 200
     assert "spreadsheetml" in response.headers["Content-Type"]
     book = openpyxl.load_workbook(io.BytesIO(response.content))
@@ -309,5 +293,5 @@ def test_template_download(odoo_server, world):
     assert "Mobile 手提電話" in headers and "District 地區" in headers
     allowed = [row[0] for row in book.worksheets[1].iter_rows(values_only=True) if row[0]]
     assert any("中西區" in str(value) for value in allowed)
-    refused = _web_session(odoo_server, world["analyst_login"]).get(url, timeout=120)
+    refused = web_session(odoo_server, world["analyst_login"]).get(url, timeout=120)
     assert refused.status_code == 404

@@ -12,7 +12,7 @@ import xmlrpc.client
 
 import openpyxl
 import pytest
-import requests
+from conftest import web_session
 
 BUDGET = 500  # crm_privacy_pdpo.export_approval_limit (default)
 
@@ -113,17 +113,7 @@ def test_export_data_chunks_stop_at_the_budget(odoo_server, admin, world):
 
 
 def _web_session(odoo_server, login):
-    session = requests.Session()
-    response = session.post(
-        f"{odoo_server.url}/web/session/authenticate",
-        json={
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"db": odoo_server.db, "login": login, "password": login + "-pw"},
-        },
-        timeout=60,
-    )
-    assert response.json()["result"]["uid"]
+    session = web_session(odoo_server, login)
     page = session.get(f"{odoo_server.url}/odoo", timeout=60).text
     csrf = re.search(r'csrf_token: "([^"]+)"', page).group(1)
     return session, csrf

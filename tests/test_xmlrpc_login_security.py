@@ -11,7 +11,7 @@ import xmlrpc.client
 from pathlib import Path
 
 import pytest
-import requests
+from conftest import web_login
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,21 +45,6 @@ def ctx(odoo_server, admin):
         )
 
     return {"tag": tag, "branch": branch, "user": user}
-
-
-def web_login(server, login, password):
-    session = requests.Session()
-    response = session.post(
-        f"{server.url}/web/session/authenticate",
-        json={
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"db": server.db, "login": login, "password": password},
-        },
-        timeout=60,
-    )
-    response.raise_for_status()
-    return session, response.json()
 
 
 def session_info(server, session):

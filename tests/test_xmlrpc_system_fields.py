@@ -6,7 +6,7 @@ import uuid
 import xmlrpc.client
 
 import pytest
-import requests
+from conftest import web_login
 
 
 @pytest.fixture(scope="module")
@@ -77,18 +77,8 @@ def run_report(client, world, code, branch_codes=None):
 
 
 def web_session(server, login, password):
-    session = requests.Session()
-    response = session.post(
-        f"{server.url}/web/session/authenticate",
-        json={
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"db": server.db, "login": login, "password": password},
-        },
-        timeout=60,
-    )
-    response.raise_for_status()
-    if not (response.json().get("result") or {}).get("uid"):
+    session, answer = web_login(server, login, password)
+    if not (answer.get("result") or {}).get("uid"):
         pytest.skip("this web login asks for a second factor")
     return session
 

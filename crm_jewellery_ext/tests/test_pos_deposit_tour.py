@@ -1,47 +1,22 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from odoo.addons.crm_retail_compile.tests.pos_common import PosTourCase
 
 
 @tagged("post_install", "-at_install")
-class TestPosDepositTour(HttpCase):
+class TestPosDepositTour(PosTourCase):
     """A deposit for a custom order taken at the till in Chromium
     (static/tests/tours/pos_deposit_tours.js): the cashier picks the
     customer, the custom order and the amount, and pays; the deposit counts
-    toward the custom order and is no sale of its own. Needs an HTTP
+    toward the custom order and is no sale of its own. Refunded at the till
+    (Orders, Refund), it is taken back from the custom order. Needs an HTTP
     server: ``--odoo-http``."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        cls.branch = env["crm.retail.branch"].create(
-            {"code": "TDP", "name": "Tour Deposit Shop", "name_zh": "訂金測試店"}
-        )
-        journal = env["account.journal"].create(
-            {"name": "Tour Deposit Cash", "type": "cash", "code": "TDCSH"}
-        )
-        cash = env["pos.payment.method"].create({"name": "Cash", "journal_id": journal.id})
-        cls.till = env["pos.config"].create(
-            {
-                "name": "Tour Deposit Till",
-                "retail_branch_id": cls.branch.id,
-                "payment_method_ids": [(6, 0, cash.ids)],
-            }
-        )
-        cls.cashier = new_test_user(
-            env,
-            login="tour.deposit",
-            password="tour.deposit-pw",
-            name="Tour Deposit Cashier",
-            groups="crm_retail_compile.group_branch_staff",
-        )
-        cls.cashier.write(
-            {
-                "retail_branch_ids": [(6, 0, cls.branch.ids)],
-                "retail_branch_id": cls.branch.id,
-                "crm_mfa_exempt": True,
-            }
-        )
-        cls.customer = env["res.partner"].create(
+        cls.setup_till("TDP", "Tour Deposit Shop", "訂金測試店", "tour.deposit")
+        cls.customer = cls.env["res.partner"].create(
             {
                 "name": "Tour Deposit Customer",
                 "is_retail_customer": True,
@@ -49,7 +24,7 @@ class TestPosDepositTour(HttpCase):
                 "retail_branch_id": cls.branch.id,
             }
         )
-        cls.custom = env["crm.jewellery.custom.order"].create(
+        cls.custom = cls.env["crm.jewellery.custom.order"].create(
             {
                 "name": "CO-TOUR-1",
                 "partner_id": cls.customer.id,
@@ -59,15 +34,20 @@ class TestPosDepositTour(HttpCase):
             }
         )
 
-    def test_pos_deposit_tour(self):
-        self.till.with_user(self.cashier).open_ui()
-        self.start_tour(
-            "/pos/ui?config_id=%d" % self.till.id,
-            "crm_jewellery_pos_deposit",
-            login=self.cashier.login,
-            timeout=300,
+    def till_orders(self):
+        return self.env["pos.order"].search([("config_id", "=", self.till.id)], order="id")
+
+    def assert_no_sale_event(self, orders):
+        Event = self.env["crm.sales.event"]
+        Event._sync_pos_events(pos_order_ids=orders.ids)
+        self.assertFalse(
+            Event.search([("pos_order_id", "in", orders.ids)]),
+            "a deposit, or its refund, is no sale of its own",
         )
-        order = self.env["pos.order"].search([("config_id", "=", self.till.id)])
+
+    def test_pos_deposit_tour(self):
+        self.start_till_tour("crm_jewellery_pos_deposit")
+        order = self.till_orders()
         self.assertEqual(len(order), 1)
         self.assertEqual(order.state, "paid")
         self.assertEqual(order.partner_id, self.customer)
@@ -75,8 +55,23 @@ class TestPosDepositTour(HttpCase):
         self.assertIn("CO-TOUR-1", order.lines.full_product_name)
         self.assertEqual(self.custom.amount_paid, 3000.0)
         self.assertEqual(self.custom.balance, 9000.0)
-        Event = self.env["crm.sales.event"]
-        Event._sync_pos_events(pos_order_ids=order.ids)
-        self.assertFalse(
-            Event.search([("pos_order_id", "=", order.id)]), "a deposit is no sale of its own"
+        self.assert_no_sale_event(order)
+
+    def test_pos_deposit_refund_tour(self):
+        paid_before = self.custom.amount_paid
+        self.start_till_tour("crm_jewellery_pos_deposit_refund")
+        orders = self.till_orders()
+        self.assertEqual(len(orders), 2, "the deposit and its refund")
+        deposit, refund = orders
+        self.assertEqual(
+            [(o.state, o.amount_total, o.partner_id) for o in deposit | refund],
+            [("paid", 3000.0, self.customer), ("paid", -3000.0, self.customer)],
         )
+        self.assertEqual(refund.lines.refunded_orderline_id, deposit.lines)
+        self.assertEqual(refund.lines.qty, -1.0)
+        # the refund pays the deposit back on the same custom order
+        self.assertEqual(refund.lines.custom_order_id, self.custom)
+        self.assertTrue(refund.lines.custom_order_counted)
+        self.assertEqual(self.custom.amount_paid, paid_before)
+        self.assertEqual(self.custom.balance, 12000.0)
+        self.assert_no_sale_event(deposit | refund)

@@ -1,6 +1,9 @@
 import uuid
 
 from odoo import fields
+from odoo.tests import HttpCase, new_test_user
+
+from odoo.addons.crm_retail_compile.lib.pos_till_order import till_order
 
 from .common import RetailCommon
 
@@ -41,82 +44,40 @@ class PosCommon(RetailCommon):
         )
         categ = cls.env["product.category"].create({"name": f"POS Jewellery {tag}"})
         Product = cls.env["product.product"]
-        cls.pos_ring = Product.create(
-            {
-                "name": "Jade Ring",
-                "list_price": 1234.57,
-                "standard_price": 678.91,
-                "available_in_pos": True,
-                "taxes_id": [(5, 0, 0)],
-                "categ_id": categ.id,
-            }
-        )
-        cls.pos_chain = Product.create(
-            {
-                "name": "Gold Chain",
-                "list_price": 99.99,
-                "standard_price": 33.33,
-                "available_in_pos": True,
-                "taxes_id": [(5, 0, 0)],
-                "categ_id": categ.id,
-            }
-        )
+
+        def product(name, price, cost):
+            return Product.create(
+                {
+                    "name": name,
+                    "list_price": price,
+                    "standard_price": cost,
+                    "available_in_pos": True,
+                    "taxes_id": [(5, 0, 0)],
+                    "categ_id": categ.id,
+                }
+            )
+
+        cls.pos_ring = product("Jade Ring", 1234.57, 678.91)
+        cls.pos_chain = product("Gold Chain", 99.99, 33.33)
         for till in cls.till_a | cls.till_b:
             till.open_ui()
 
     @classmethod
     def pos_order_data(cls, till, lines, partner=None, invoice=False, refunded_lines=None):
         """The order a till sends: ``lines`` [(product, qty, discount %)]."""
-        session = till.current_session_id
-        order_lines = []
-        total = 0.0
-        for index, (product, qty, discount) in enumerate(lines):
-            price = product.lst_price
-            subtotal = till.currency_id.round(price * qty * (1 - discount / 100))
-            total += subtotal
-            vals = {
-                "product_id": product.id,
-                "qty": qty,
-                "price_unit": price,
-                "discount": discount,
-                "price_subtotal": subtotal,
-                "price_subtotal_incl": subtotal,
-                "tax_ids": [(6, 0, [])],
-                "pack_lot_ids": [],
-            }
-            if refunded_lines:
-                vals["refunded_orderline_id"] = refunded_lines[index].id
-            order_lines.append((0, 0, vals))
-        order_uuid = str(uuid.uuid4())
-        return {
-            "amount_paid": total,
-            "amount_return": 0,
-            "amount_tax": 0,
-            "amount_total": total,
-            "date_order": fields.Datetime.to_string(fields.Datetime.now()),
-            "fiscal_position_id": False,
-            "pricelist_id": till.pricelist_id.id,
-            "name": f"Order {order_uuid}",
-            "last_order_preparation_change": "{}",
-            "lines": order_lines,
-            "partner_id": partner.id if partner else False,
-            "session_id": session.id,
-            "sequence_number": 1,
-            "payment_ids": [
-                (
-                    0,
-                    0,
-                    {
-                        "amount": total,
-                        "name": fields.Datetime.now(),
-                        "payment_method_id": till.payment_method_ids[:1].id,
-                    },
-                )
-            ],
-            "uuid": order_uuid,
-            "user_id": cls.env.uid,
-            "to_invoice": invoice,
-        }
+        refunded_lines = refunded_lines or [None] * len(lines)
+        ref = str(uuid.uuid4())
+        return till_order(
+            till,
+            till.current_session_id,
+            [(*line, refunded) for line, refunded in zip(lines, refunded_lines, strict=True)],
+            ref=ref,
+            stamp=fields.Datetime.to_string(fields.Datetime.now()),
+            user_id=cls.env.uid,
+            payment_method=till.payment_method_ids[:1],
+            partner_id=partner.id if partner else False,
+            invoice=invoice,
+        )
 
     @classmethod
     def pos_sell(cls, till, lines, partner=None, invoice=False, env=None):
@@ -136,3 +97,50 @@ class PosCommon(RetailCommon):
         )
         result = cls.env["pos.order"].sync_from_ui([data])
         return cls.env["pos.order"].browse(result["pos.order"][0]["id"])
+
+
+class PosTourCase(HttpCase):
+    """A till of a new shop with a cash method named "Cash", and its cashier,
+    a branch staff member who logs in through the web (no second factor),
+    for the tours of Odoo's Point of Sale in Chromium (``--odoo-http``)."""
+
+    @classmethod
+    def setup_till(cls, code, name, name_zh, login):
+        """``cls.branch`` (``code``, ``name``), ``cls.till`` "Tour <name>" and
+        ``cls.cashier`` (``login``, password ``login + "-pw"``)."""
+        env = cls.env
+        cls.branch = env["crm.retail.branch"].create(
+            {"code": code, "name": name, "name_zh": name_zh}
+        )
+        journal = env["account.journal"].create(
+            {"name": f"{name} Cash", "type": "cash", "code": f"{code[:3]}CS"}
+        )
+        cash = env["pos.payment.method"].create({"name": "Cash", "journal_id": journal.id})
+        cls.till = env["pos.config"].create(
+            {
+                "name": f"{name} Till",
+                "retail_branch_id": cls.branch.id,
+                "payment_method_ids": [(6, 0, cash.ids)],
+            }
+        )
+        cls.cashier = new_test_user(
+            env,
+            login=login,
+            password=login + "-pw",
+            name=f"Cashier {code}",
+            groups="crm_retail_compile.group_branch_staff",
+        )
+        cls.cashier.write(
+            {
+                "retail_branch_ids": [(6, 0, cls.branch.ids)],
+                "retail_branch_id": cls.branch.id,
+                "crm_mfa_exempt": True,
+            }
+        )
+
+    def start_till_tour(self, tour):
+        """The cashier opens the till's session and runs ``tour`` in it."""
+        self.till.with_user(self.cashier).open_ui()
+        self.start_tour(
+            "/pos/ui?config_id=%d" % self.till.id, tour, login=self.cashier.login, timeout=300
+        )

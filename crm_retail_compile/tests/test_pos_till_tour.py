@@ -1,8 +1,10 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .pos_common import PosTourCase
 
 
 @tagged("post_install", "-at_install")
-class TestPosTillTour(HttpCase):
+class TestPosTillTour(PosTourCase):
     """Odoo's Point of Sale in Chromium: a cashier sells to a customer found
     by a phone number typed in another format, enrols a new customer with
     the collection notice and an e-mail consent, and takes the payments
@@ -13,45 +15,18 @@ class TestPosTillTour(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        cls.branch = env["crm.retail.branch"].create(
-            {"code": "TTL", "name": "Tour Till Shop", "name_zh": "測試店"}
-        )
+        cls.setup_till("TTL", "Tour Till Shop", "測試店", "tour.cashier")
         cls.pics = env["crm.privacy.pics"].create(
             {"name": "PICS", "version": "till-1", "text_en": "<p>EN</p>", "text_zh": "<p>中</p>"}
         )
         cls.pics.action_activate()
         cls.purpose = env.ref("crm_privacy_pdpo.purpose_promotions")
-        journal = env["account.journal"].create(
-            {"name": "Tour Till Cash", "type": "cash", "code": "TTCSH"}
-        )
-        cash = env["pos.payment.method"].create({"name": "Cash", "journal_id": journal.id})
-        cls.till = env["pos.config"].create(
-            {
-                "name": "Tour Till",
-                "retail_branch_id": cls.branch.id,
-                "payment_method_ids": [(6, 0, cash.ids)],
-            }
-        )
         env["product.product"].create(
             {
                 "name": "Tour Till Ring",
                 "available_in_pos": True,
                 "list_price": 880.0,
                 "taxes_id": [(5, 0, 0)],
-            }
-        )
-        cls.cashier = new_test_user(
-            env,
-            login="tour.cashier",
-            password="tour.cashier-pw",
-            name="Tour Cashier",
-            groups="crm_retail_compile.group_branch_staff",
-        )
-        cls.cashier.write(
-            {
-                "retail_branch_ids": [(6, 0, cls.branch.ids)],
-                "retail_branch_id": cls.branch.id,
-                "crm_mfa_exempt": True,
             }
         )
         cls.customer = env["res.partner"].create(
@@ -66,13 +41,7 @@ class TestPosTillTour(HttpCase):
 
     def test_pos_till_tour(self):
         self.assertEqual(self.customer.phone, "+852 9345 6781")
-        self.till.with_user(self.cashier).open_ui()
-        self.start_tour(
-            "/pos/ui?config_id=%d" % self.till.id,
-            "crm_retail_pos_till",
-            login=self.cashier.login,
-            timeout=300,
-        )
+        self.start_till_tour("crm_retail_pos_till")
         orders = self.env["pos.order"].search([("config_id", "=", self.till.id)], order="id")
         self.assertEqual(len(orders), 2)
         self.assertEqual(set(orders.mapped("state")), {"paid"})

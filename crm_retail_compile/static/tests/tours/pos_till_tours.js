@@ -1,8 +1,8 @@
 import { registry } from "@web/core/registry";
-import * as Chrome from "@point_of_sale/../tests/tours/utils/chrome_util";
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
+import { openRegister, searchCustomer } from "@crm_retail_compile/../tests/tours/pos_till_steps";
 
 /**
  * The customer at the till (crm_retail_compile/tests/test_pos_till_tour.py):
@@ -36,28 +36,11 @@ function customerIsSet(name) {
 registry.category("web_tour.tours").add("crm_retail_pos_till", {
     steps: () =>
         [
-            Chrome.startPoS(),
-            {
-                content: "count the opening cash (the till has cash control)",
-                trigger: ".modal .opening-notes",
-            },
-            {
-                content: "open the register",
-                trigger: ".modal-footer .btn-primary:contains('Open Register')",
-                run: "click",
-            },
+            openRegister(),
             // 1. a known customer, found by "(852) 9345-6781" (stored "+852 9345 6781")
             sell("Tour Till Ring"),
-            {
-                content: "search the customer by phone, written differently",
-                trigger: ".modal-dialog .input-group input",
-                run: "edit (852) 9345-6781",
-            },
-            {
-                content: "search the server too",
-                trigger: ".search-more-button > button",
-                run: "click",
-            },
+            // the phone, written differently
+            searchCustomer("(852) 9345-6781"),
             {
                 content: "the customer found shows their membership number",
                 trigger: ".partner-list .partner-info:contains('Tour Till Customer') .crm-pos-membership",
