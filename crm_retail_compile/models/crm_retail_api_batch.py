@@ -8,7 +8,7 @@ import logging
 import psycopg2
 from psycopg2 import errors
 
-from odoo import _, api, models
+from odoo import Command, _, api, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -42,7 +42,13 @@ class CrmRetailApi(models.AbstractModel):
           ``crm_no_default`` (a tuple: contexts may be serialised), which
           ``res.partner.default_get`` skips;
         - a precomputed field whose dependencies no record gives is computed
-          once, on a new record holding the shared defaults.
+          once, on a new record holding the shared defaults; so is an
+          editable computed field (Odoo would compute it after the INSERT,
+          record by record, and write it again): given, it is stored by the
+          INSERT and not computed again;
+        - defaults that change nothing on a new record are not given at all
+          (``_noop_defaults``): an empty set of tags, a company-dependent
+          value equal to the company's fallback (stored as NULL either way).
         """
         given = set().union(*vals_list)
         names = [name for name in Model._fields if name not in given]
@@ -51,12 +57,17 @@ class CrmRetailApi(models.AbstractModel):
         first, second = Model.default_get(names), Model.default_get(names)
         shared = {name: value for name, value in first.items() if second.get(name, ()) == value}
         varying = (set(first) | set(second)) - set(shared)
-        no_default = tuple(name for name in names if name not in first and name not in second)
+        noop, fallback = self._noop_defaults(Model, shared)
+        for name in noop:
+            del shared[name]
+        no_default = tuple(
+            name for name in names if (name not in first and name not in second) or name in noop
+        )
         per_record = given | varying
         precompute = [
             field
             for name, field in Model._fields.items()
-            if field.precompute
+            if (field.precompute or (self._computed_once(field) and name not in shared))
             and name not in per_record
             and not any(
                 path.split(".")[0] in per_record for path in Model.pool.field_depends[field]
@@ -66,8 +77,58 @@ class CrmRetailApi(models.AbstractModel):
             probe = Model.new(shared)
             for field in precompute:
                 shared[field.name] = field.convert_to_write(probe[field.name], probe)
-        Model = Model.with_context(crm_no_default=no_default)
+        Model = Model.with_context(crm_no_default=no_default, crm_fallback_fields=fallback)
         return Model, [shared | vals for vals in vals_list]
+
+    @api.model
+    def _computed_once(self, field):
+        """Whether ``field`` is a stored computed field that a batch may give
+        (computed on a new record holding the shared values): editable, so
+        that Odoo keeps the given value instead of computing it again, and
+        computed from the record's own fields only."""
+        return bool(
+            field.store
+            and field.compute
+            and not field.readonly
+            and not field.inverse
+            and not field.company_dependent
+            and field.column_type
+            and not field.get_depends(self.env[field.model_name])[1]  # no context
+        )
+
+    @api.model
+    def _noop_defaults(self, Model, shared):
+        """(names, company-dependent names) of the shared defaults that
+        change nothing on a new record: an empty x2many command list, and
+        company-dependent values that Odoo stores as NULL because they equal
+        the company's fallback (``convert_to_column_insert`` gives None).
+
+        Not giving them spares Odoo a relation update and a fallback look-up
+        (and a company check) per record; the company-dependent ones are read
+        from the database after the creation (``res.partner.create``
+        invalidates them: see ``crm_fallback_fields``)."""
+        noop, fallback = [], []
+        empty = Model.browse()
+        for name, value in shared.items():
+            field = Model._fields[name]
+            if field.type in ("one2many", "many2many"):
+                if all(
+                    isinstance(command, list | tuple)
+                    and (
+                        command[0] == Command.CLEAR
+                        or (command[0] == Command.SET and len(command) == 3 and not command[2])
+                    )
+                    for command in value or ()
+                ):
+                    noop.append(name)
+            elif (
+                field.company_dependent
+                and field.column_type
+                and field.convert_to_column_insert(value, empty) is None
+            ):
+                noop.append(name)
+                fallback.append(name)
+        return noop, tuple(fallback)
 
     @api.model
     def _isolate_failures(self, items, attempt):

@@ -340,7 +340,44 @@ class ResPartner(models.Model):
         for vals in vals_list:
             if vals.get("membership_number") and not vals.get("enrolment_date"):
                 vals["enrolment_date"] = fields.Date.context_today(self)
-        return super().create(vals_list)
+        partners = super().create(vals_list)
+        if "crm_fallback_fields" in self.env.context:
+            partners._crm_after_batch_create(vals_list)
+        return partners
+
+    def _crm_after_batch_create(self, vals_list):
+        """After a batch creation of ``crm.retail.api._batch_create_values``:
+
+        - the company-dependent fields it did not give (their default is the
+          company's fallback, stored as NULL) were cached empty by Odoo's
+          create: they are read again from the database, i.e. the fallback;
+        - the resized images of customers created without an image would be
+          computed empty one customer at a time: they are empty already (no
+          attachment), nothing is computed.
+        """
+        fallback = self.env.context["crm_fallback_fields"]
+        if fallback:
+            self.invalidate_recordset(list(fallback))
+        no_image = self.browse(
+            partner.id
+            for partner, vals in zip(self, vals_list, strict=True)
+            if not vals.get("image_1920")
+        )
+        for field in self._crm_resized_image_fields():
+            self.env.remove_to_compute(field, no_image)
+
+    @api.model
+    def _crm_resized_image_fields(self):
+        """The stored fields computed from ``image_1920`` alone (the resized
+        images of Odoo's image mixin)."""
+        return [
+            field
+            for field in self._fields.values()
+            if field.store
+            and field.compute
+            and field.type == "binary"
+            and tuple(self.pool.field_depends[field]) == ("image_1920",)
+        ]
 
     def write(self, vals):
         if any(f in vals for f in (*PHONE_FIELDS, "email")) and vals.get(

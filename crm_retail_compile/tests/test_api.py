@@ -6,6 +6,11 @@ from odoo.tests import new_test_user, tagged
 
 from .common import RetailCommon
 
+# a red pixel: an image Odoo resizes
+PIXEL_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
+)
+
 
 @tagged("post_install", "-at_install")
 class TestApi(RetailCommon):
@@ -210,6 +215,34 @@ class TestApi(RetailCommon):
                     self.assertEqual(ours[name], theirs[name], name)
         self.assertEqual(batch.mapped("commercial_partner_id"), batch)
         self.assertEqual(batch.mapped("email_normalized"), [r["email"] for r in rows])
+
+    def test_batch_creation_skips_work_that_changes_nothing(self):
+        """What a batch leaves out or computes once still reads as Odoo's
+        create would store it, and an image given is still resized."""
+        Partner = self.env["res.partner"]
+        Model, vals_list = self.Api._batch_create_values(
+            Partner, [{"name": "No Image"}, {"name": "Image", "image_1920": PIXEL_PNG}]
+        )
+        shared = vals_list[0]
+        self.assertNotIn("category_id", shared, "an empty set of tags is no default to give")
+        fallback = Model.env.context["crm_fallback_fields"]
+        self.assertIn("property_account_receivable_id", fallback)
+        self.assertNotIn("property_account_receivable_id", shared)
+        once = [name for name, field in Partner._fields.items() if self.Api._computed_once(field)]
+        self.assertTrue(once)
+        for name in once:
+            self.assertIn(name, shared, "an editable computed field is given, computed once")
+        plain = Partner.create({"name": "Plain"})
+        without, with_image = Model.create(vals_list)
+        # read in the same transaction: the company's fallback, not an empty cache
+        self.assertTrue(without.property_account_receivable_id)
+        self.assertEqual(
+            without.property_account_receivable_id, plain.property_account_receivable_id
+        )
+        for field in Partner._crm_resized_image_fields():
+            self.assertFalse(self.env.is_to_compute(field, without), field.name)
+            self.assertFalse(without[field.name], field.name)
+            self.assertTrue(with_image[field.name], field.name)
 
     def test_bad_input_gets_clear_errors(self):
         for bad in (
