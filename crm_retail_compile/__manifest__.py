@@ -2,7 +2,7 @@
     "name": "Retail CRM: Compile",
     "summary": "Branches, departments, retail customer profiles, sales-cycle records "
     "and department reports for Hong Kong retailers",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.7.0",
     "category": "Sales/CRM",
     "author": "Retail CRM HK",
     "website": "https://example.com/retail-crm-hk",
@@ -14,6 +14,9 @@
         "sale_margin",
         "sale_stock",
         "point_of_sale",
+        # installed by itself beside sale and point_of_sale; models/sale_report.py
+        # extends its POS part of the sales analysis
+        "pos_sale",
         "auth_totp_enforce",
         "auth_session_timeout",
         "password_security",
@@ -71,6 +74,7 @@
     "demo": [
         "demo/crm_retail_compile_demo.xml",
         "demo/crm_portal_demo.xml",
+        "demo/crm_sales_channel_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -27,8 +27,13 @@ Prints, measured in the same run:
      Each query's source is printed: the raw rows of its dataset or the
      pre-aggregated rows a run reads when they give the same figures
      (crm.sales.line.rollup for the order lines; --no-rollup reads the raw
-     rows, for comparison). A table of query, source, median, p95, target
-     and ratio ends the section.
+     rows, for comparison). Aggregates answered by the monthly report cells
+     (crm.report.cell, built first when missing or behind: --rebuild-cells
+     forces it) show crm.report.cell; --rows-baseline N also times N
+     executions of the run's query alone on the cells and on the rows they
+     sum, alternated (same load). A table of query, source, median, p95,
+     target, ratio, the load average during the runs and those query times
+     ends the section; --no-cells times the runs without the cells.
 Each timing of 1-4 is the best of --repeat runs (warm cache), as the targets assume.
 Build a large database with setup/generate_data.py (--customers 1000000 and
 its options for orders per customer), then run this script on it.
@@ -119,6 +124,39 @@ def ensure_events(env):
     env["crm.customer.profit"]._refresh(full=True)
     env.cr.commit()  # commit: the benchmark database keeps its backfilled events
     return count, time.perf_counter() - start
+
+
+def load_average():
+    """The 1-minute load average of the machine (figures are shared)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def ensure_cells(env, rebuild=False):
+    """Build the monthly report cells (crm.report.cell) when they are not
+    built or are behind their sources (commits: the benchmark database keeps
+    them). Returns {source: (rows, seconds)} of what was built."""
+    if "crm.report.cell" not in env:
+        return {}
+    Cell = env["crm.report.cell"]
+    env.cr.execute("SELECT to_regclass('crm_report_cell_state')")
+    if not env.cr.fetchone()[0]:
+        return {}
+    from odoo.addons.crm_retail_compile.lib import report_cells
+
+    stale = [
+        code for code in report_cells.CELL_SOURCES if rebuild or not all(Cell._state(code)[:2])
+    ]
+    built = {}
+    for code in stale:
+        start = time.perf_counter()
+        rows = Cell._rebuild([code]).get(code)
+        env.cr.commit()  # commit: the benchmark database keeps its cells
+        if rows is not None:
+            built[code] = (rows, time.perf_counter() - start)
+    return built
 
 
 def aggregated_template(env):
@@ -422,6 +460,8 @@ def bench_interactive(env, args, customers, lines):
     results = []
     table = []
     for label, dataset, dimensions, measures, precalc in INTERACTIVE_QUERIES:
+        if args.only and not any(word in label for word in args.only.split(",")):
+            continue
         values = {
             "dataset": dataset,
             "dimensions": dimensions,
@@ -444,10 +484,14 @@ def bench_interactive(env, args, customers, lines):
             env.invalidate_all()
             start = time.perf_counter()
             if via_tool:
-                Query = env["crm.report.query"].with_context(crm_report_no_rollup=args.no_rollup)
+                Query = env["crm.report.query"].with_context(
+                    crm_report_no_rollup=args.no_rollup, crm_report_no_cells=args.no_cells
+                )
                 run = Run.browse(Query.with_user(user).run_adhoc(values))
             else:
-                run = Run.with_context(crm_report_no_rollup=args.no_rollup).with_user(user)
+                run = Run.with_context(
+                    crm_report_no_rollup=args.no_rollup, crm_report_no_cells=args.no_cells
+                ).with_user(user)
                 run = run._create_for_template(template)
                 run.action_run()
             compiled = time.perf_counter()
@@ -459,17 +503,32 @@ def bench_interactive(env, args, customers, lines):
 
         try:
             once()  # warm the caches (views, templates, the query plan)
+            load = load_average()
             samples = [once() for _i in range(args.interactive_repeat)]
+            load = (load + load_average()) / 2
         except Exception as error:  # noqa: BLE001 - report and go on
             print(f"  {label}: failed: {error}")
             results.append((label, math.inf, target))
-            table.append((label, "-", math.inf, math.inf, target))
+            table.append((label, "-", math.inf, math.inf, target, load_average(), None, None))
             continue
-        source = run_source(env, Run, samples[-1][5], args.no_rollup)
+        source = run_source(env, Run, samples[-1][5], args.no_rollup, args.no_cells)
         totals = [s[0] for s in samples]
         median, p95 = statistics.median(totals), percentile(totals, 95)
         compile_ms = statistics.median(s[1] for s in samples) * 1000
         pivot_ms = statistics.median(s[2] for s in samples) * 1000
+        rows_ms = query_ms = None
+        if args.rows_baseline and source == "crm.report.cell":
+            # the run's query alone (compile, execute, fetch) on the cells and
+            # on the rows they sum, alternated (same load)
+            pairs = [
+                (
+                    query_once(env, Run, samples[-1][5], args.no_rollup, False),
+                    query_once(env, Run, samples[-1][5], args.no_rollup, True),
+                )
+                for _i in range(args.rows_baseline)
+            ]
+            query_ms = statistics.median(p[0] for p in pairs)
+            rows_ms = statistics.median(p[1] for p in pairs)
         print(
             f"  {label}: median {median * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
             f"(run + compile {compile_ms:.0f} ms, pivot {pivot_ms:.0f} ms; "
@@ -477,23 +536,58 @@ def bench_interactive(env, args, customers, lines):
             f"{target * 1000:.0f} ms ({scale}): median/target {median / target:.2f}, "
             f"p95/target {p95 / target:.2f}"
         )
+        if rows_ms is not None:
+            print(
+                f"    the query alone: on the cells {query_ms * 1000:.0f} ms, on the rows "
+                f"(no cells) {rows_ms * 1000:.0f} ms: cells/rows {query_ms / rows_ms:.4f}"
+            )
+        print(f"    load average during the runs: {load:.1f}")
         results.append((label, median, target))
-        table.append((label, source, median, p95, target))
+        table.append((label, source, median, p95, target, load, query_ms, rows_ms))
     print_table(table)
     return results
 
 
-def run_source(env, Run, run_id, no_rollup):
-    """The model a run's query reads (its dataset's raw rows or their
-    pre-aggregated source)."""
-    run = Run.browse(run_id).with_context(crm_report_no_rollup=no_rollup)
+def query_once(env, Run, run_id, no_rollup, no_cells):
+    """Seconds of one compile and execution of ``run_id``'s query (with
+    its distinct totals), fetched as a run does (a plain query for an
+    aggregate), on the cells or (``no_cells``) on the rows."""
+    run = Run.browse(run_id).with_context(
+        crm_report_no_rollup=no_rollup, crm_report_no_cells=no_cells
+    )
+    env.invalidate_all()
+    start = time.perf_counter()
+    compiled = run._compile(with_total=True)
+    env.cr.execute(compiled.query)
+    rows = env.cr.fetchall()
+    if compiled.total_index is None:
+        run._distinct_totals(compiled, len(rows), rows[0] if rows else None)
+    return time.perf_counter() - start
+
+
+def run_source(env, Run, run_id, no_rollup, no_cells=False):
+    """The model a run's query reads (its dataset's raw rows, their
+    pre-aggregated source or the monthly report cells)."""
+    run = Run.browse(run_id).with_context(
+        crm_report_no_rollup=no_rollup, crm_report_no_cells=no_cells
+    )
     return run._compile().dataset.model
 
 
 def print_table(table):
     """The interactive latencies as a table: query, source, median, p95,
     target and median/target."""
-    header = ("query", "source", "median ms", "p95 ms", "target ms", "median/target")
+    header = (
+        "query",
+        "source",
+        "median ms",
+        "p95 ms",
+        "target ms",
+        "median/target",
+        "load",
+        "query ms",
+        "on rows ms",
+    )
     rows = [
         (
             label,
@@ -502,8 +596,11 @@ def print_table(table):
             f"{p95 * 1000:.0f}",
             f"{target * 1000:.0f}",
             f"{median / target:.2f}",
+            f"{load:.1f}",
+            "-" if query_ms is None else f"{query_ms * 1000:.0f}",
+            "-" if rows_ms is None else f"{rows_ms * 1000:.0f}",
         )
-        for label, source, median, p95, target in table
+        for label, source, median, p95, target, load, query_ms, rows_ms in table
     ]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths), *rows]:
@@ -539,6 +636,29 @@ def main():
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when an interactive median is over target"
     )
+    parser.add_argument(
+        "--rows-baseline",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time N executions of each query on the cells and on the rows (ratio)",
+    )
+    parser.add_argument(
+        "--no-cells",
+        action="store_true",
+        help="interactive queries never read the monthly report cells (for comparison)",
+    )
+    parser.add_argument(
+        "--only", help="comma-separated words: time only the interactive queries named so"
+    )
+    parser.add_argument(
+        "--no-cells-build",
+        action="store_true",
+        help="do not build missing or stale report cells (runs then read the rows)",
+    )
+    parser.add_argument(
+        "--rebuild-cells", action="store_true", help="rebuild the monthly report cells first"
+    )
     args = parser.parse_args()
     if args.xlsx_child:
         bench_xlsx_child(args.db, args.config)
@@ -553,6 +673,10 @@ def main():
         backfill = ensure_events(env)
         if backfill:
             print(f"backfilled {backfill[0]:,} sales events in {backfill[1]:.1f}s")
+        built = {} if args.no_cells_build else ensure_cells(env, args.rebuild_cells)
+        for code, (rows, seconds) in built.items():
+            print(f"built the monthly report cells of {code}: {rows:,} rows in {seconds:.1f}s")
+        print(f"load average: {load_average():.1f} (2 cores shared)")
         if not args.interactive_only:
             bench_aggregated(env, args.repeat)
             bench_precalculated(env, args.repeat)

@@ -636,6 +636,8 @@ OPEN_ORDER = [["state", "not in", ["collected", "cancelled"]]]
 # ---------------------------------------------------------------- models
 SR = "sale.report"
 PARTNER = "res.partner"
+# the customers' segments, forecasts (one row per scored customer, issue 19)
+ANALYTICS = "crm.customer.analytics"
 CONS = "crm.privacy.consent"
 ACT = "crm.online.activity"
 FCST = "crm.forecast.run.line"
@@ -672,6 +674,12 @@ DASHBOARDS = [
                   ["categ_id"], SALE),
         ],
         [
+            Chart("Revenue by Sales Channel", "pie", SR, SALES_DONE, "price_subtotal",
+                  ["crm_sales_channel"], SALE),
+            Chart("Monthly Revenue by Sales Channel", "bar", SR, SALES_DONE, "price_subtotal",
+                  ["date:month", "crm_sales_channel"], SALE),
+        ],
+        [
             PivotTable("Top Branches", SR, SALES_DONE, "retail_branch_id",
                        [("price_subtotal", "Revenue"), ("order_reference", "Orders")],
                        "Branch", SALE),
@@ -688,7 +696,7 @@ DASHBOARDS = [
             Kpi("Online Activities", ACT, [], "__count", ONLINE),
         ],
         [
-            Chart("Customers by Segment", "bar", PARTNER, RETAIL_CUSTOMER, "__count",
+            Chart("Customers by Segment", "bar", ANALYTICS, RETAIL_CUSTOMER, "__count",
                   ["rfm_segment"], CUSTOMER),
             Chart("Customers by Tier", "pie", PARTNER, RETAIL_CUSTOMER, "__count",
                   ["membership_tier_id"], CUSTOMER),
@@ -826,8 +834,12 @@ DASHBOARDS = [
                   ["date:month", "retail_branch_id"], SALE),
         ],
         [
+            Chart("Revenue by Month and Sales Channel", "bar", SR, SALES_DONE, "price_subtotal",
+                  ["date:month", "crm_sales_channel"], SALE),
+        ],
+        [
             Chart("Profit by Branch", "bar", PRF, [], "profit", ["retail_branch_id"], PROFIT),
-            Chart("Customers by Segment", "pie", PARTNER, RETAIL_CUSTOMER, "__count",
+            Chart("Customers by Segment", "pie", ANALYTICS, RETAIL_CUSTOMER, "__count",
                   ["rfm_segment"], CUSTOMER),
         ],
         [

@@ -270,3 +270,23 @@ def test_pick_weighted_and_dates():
     picks = gj.pick_weighted(rng, ["a", "b"], [9, 1], 1000)
     assert 850 <= picks.count("a") <= 950
     assert gj.day_before(dt.date(2024, 3, 1), 1) == dt.date(2024, 2, 29)
+
+
+def test_order_channels_give_a_plausible_mix():
+    rng = np.random.default_rng(7)
+    n = 20_000
+    is_web = rng.random(n) < 0.25
+    partners = rng.integers(1, 1_000_000, n)
+    channels = gd.order_channels(np.random.default_rng(1), is_web, partners)
+    names = gd.SALES_CHANNEL_NAMES[channels]
+    assert set(names[is_web]) == {"online"}
+    shop = names[~is_web]
+    share = {code: float(np.mean(shop == code)) for code in ("store", "wholesale", "phone")}
+    assert share["store"] > 0.85
+    assert 0.01 < share["wholesale"] < 0.05
+    assert 0.03 < share["phone"] < 0.09
+    # a trade account buys wholesale in every shop order
+    trade = (~is_web) & (partners % 40 == 0)
+    assert set(names[trade]) == {"wholesale"}
+    again = gd.order_channels(np.random.default_rng(1), is_web, partners)
+    assert np.array_equal(channels, again)

@@ -384,7 +384,11 @@ def test_unknown_keys_and_arguments_are_refused(env):
     one, tag = env["one"], env["tag"]
     customer = {"email": f"one.{tag}@example.com"}
     cases = [
-        ("order_record", [dict(_order(env), shoe=1)], "allowed: branch, confirm, customer"),
+        (
+            "order_record",
+            [dict(_order(env), shoe=1)],
+            "allowed: branch, channel, confirm, customer",
+        ),
         ("order_record", [_order(env, tax=5)], "allowed: discount, price_unit, product, qty"),
         ("consent_record", [[{"customer": customer, "channel": "sms", "x": 1}]], "allowed:"),
         ("online_activity_record", [[{"customer": customer, "kind": "visit", "x": 1}]], "allowed:"),

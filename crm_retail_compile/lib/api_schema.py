@@ -217,14 +217,18 @@ def clean_customer(payload):
     return values, references
 
 
-ORDER_KEYS = ("external_ref", "customer", "branch", "date", "confirm", "lines", "note")
+ORDER_KEYS = ("external_ref", "customer", "branch", "date", "confirm", "lines", "note", "channel")
+# where the sale was made (sale.order.crm_sales_channel); not given: online
+# on the online-store branch, in store elsewhere (what the e-shop and the
+# shops' systems sent before the key existed)
+ORDER_CHANNELS = ("store", "online", "wholesale", "phone")
 ORDER_LINE_KEYS = ("product", "qty", "price_unit", "discount")
 MAX_LINES = 500
 
 
 def clean_order(order):
     """Validate an order's own values (its customer and lines are checked
-    apart): {"external_ref", "branch", "date", "confirm", "note", "lines"}."""
+    apart): {"external_ref", "branch", "date", "confirm", "note", "channel", "lines"}."""
     if not isinstance(order, dict):
         raise ApiInputError("an order must be a struct")
     check_keys(order, ORDER_KEYS, "order")
@@ -236,6 +240,7 @@ def clean_order(order):
         "branch": _text(order.get("branch"), "branch", MAX_CODE),
         "date": _datetime(order.get("date"), "date"),
         "confirm": _bool(order.get("confirm"), "confirm"),
+        "channel": _choice(order.get("channel"), "channel", ORDER_CHANNELS),
         # accepted for the e-shops that send one, checked, not stored (as before)
         "note": _text(order.get("note"), "note", MAX_EVIDENCE),
         "lines": lines,

@@ -146,6 +146,17 @@ _MONEY = {
     "customers": Measure("Customers", ("count_distinct", "partner_id")),
 }
 
+# where each sale was made (crm.sales.event.sales_channel, sale.order
+# .crm_sales_channel): revenue per channel, the same on the events and on
+# their pre-calculated profit records
+SALES_CHANNEL_CODES = ("store", "online", "wholesale", "phone")
+_CHANNEL_REVENUE_LABELS = {
+    "store": "Revenue In Store",
+    "online": "Revenue Online",
+    "wholesale": "Revenue Wholesale",
+    "phone": "Revenue by Telephone",
+}
+
 SALES_PROFIT = Dataset(
     model="crm.customer.profit",
     label="Customer profit (pre-calculated)",
@@ -160,9 +171,14 @@ SALES_PROFIT = Dataset(
         "residency": Dimension("residency", "Residency", "selection"),
         "age_band": Dimension("partner_id.age_band", "Age Band", "selection"),
         "segment": Dimension("partner_id.rfm_segment", "Segment", "selection"),
+        "main_channel": Dimension("sales_channel", "Main Sales Channel", "selection"),
     },
     measures={
         "revenue": Measure("Revenue", ("sum", "revenue"), currency=True),
+        **{
+            f"revenue_{code}": Measure(label, ("sum", f"revenue_{code}"), currency=True)
+            for code, label in _CHANNEL_REVENUE_LABELS.items()
+        },
         "cost": Measure("Cost", ("sum", "cost"), currency=True),
         "profit": Measure("Profit", ("sum", "profit"), currency=True),
         "margin_pct": Measure("Margin %", ("ratio", "profit", "revenue", 100), percent=True),
@@ -183,10 +199,19 @@ SALES_EVENTS = Dataset(
         "tier": Dimension("membership_tier_id", "Tier"),
         "salesperson": Dimension("user_id", "Salesperson"),
         "sales_team": Dimension("team_id", "Sales Team"),
+        "sales_channel": Dimension("sales_channel", "Sales Channel", "selection"),
         "step": Dimension("event_type", "Step", "selection"),
     },
     measures={
         "revenue": Measure("Revenue", ("sum_if_revenue", "revenue"), currency=True),
+        **{
+            f"revenue_{code}": Measure(
+                label,
+                ("sum_if_revenue_value", "revenue", "sales_channel", code),
+                currency=True,
+            )
+            for code, label in _CHANNEL_REVENUE_LABELS.items()
+        },
         "cost": Measure("Cost", ("sum_if_revenue", "cost"), currency=True),
         "profit": Measure("Profit", ("sum_if_revenue", "margin"), currency=True),
         "margin_pct": Measure("Margin %", ("ratio", "profit", "revenue", 100), percent=True),
@@ -238,6 +263,8 @@ ORDER_LINES_ROLLUP = Dataset(
         "branch": Dimension("retail_branch_id", "Branch"),
         "product_category": Dimension("categ_id", "Product Category"),
         "salesperson": Dimension("salesman_id", "Salesperson"),
+        # the order's channel, kept on each pre-aggregated row
+        "sales_channel": Dimension("sales_channel", "Sales Channel", "selection"),
         **_ORDER_CUSTOMER_DIMENSIONS,
     },
     measures={**_ORDER_AMOUNT_MEASURES, **_ORDER_COUNT_MEASURES},
@@ -254,6 +281,7 @@ ORDER_LINES = Dataset(
         "product_category": Dimension("product_id.product_tmpl_id.categ_id", "Product Category"),
         "product": Dimension("product_id", "Product"),
         "salesperson": Dimension("salesman_id", "Salesperson"),
+        "sales_channel": Dimension("order_id.crm_sales_channel", "Sales Channel", "selection"),
         **_ORDER_CUSTOMER_DIMENSIONS,
     },
     measures={
@@ -575,6 +603,16 @@ def _aggregate(agg, field_sql, alias_sql, measure_sql):
     if kind == "sum_if_revenue":
         return SQL(
             "COALESCE(SUM(%s) FILTER (WHERE %s), 0)", field_sql(agg[1]), field_sql("is_revenue")
+        )
+    if kind == "sum_if_revenue_value":
+        # ("sum_if_revenue_value", field, filter field, value): the profit
+        # steps' field where the filter field has the value
+        return SQL(
+            "COALESCE(SUM(%s) FILTER (WHERE %s AND %s = %s), 0)",
+            field_sql(agg[1]),
+            field_sql("is_revenue"),
+            field_sql(agg[2]),
+            agg[3],
         )
     if kind == "count_type":
         return SQL("COUNT(*) FILTER (WHERE %s = %s)", field_sql("event_type"), agg[1])

@@ -11,6 +11,7 @@ from . import ir_http
 from . import crm_privacy_clearance
 from . import res_partner
 from . import crm_lead
+from . import crm_team
 from . import sale_order
 from . import sale_order_line
 from . import pos_config
@@ -37,6 +38,10 @@ from . import crm_dq_snapshot
 from . import crm_dq_request
 from . import crm_dq_request_answer
 from . import res_partner_dq
+from . import crm_customer_analytics
+from . import crm_customer_analytics_rfm
+from . import crm_customer_analytics_forecast
+from . import crm_customer_analytics_winback
 from . import res_partner_analytics
 from . import crm_forecast_run
 from . import crm_category_affinity
@@ -75,3 +80,5 @@ from . import crm_customer_import_dq_rule
 from . import crm_customer_import_dq_scan_line
 from . import crm_sales_line_rollup
 from . import crm_report_run_rollup
+from . import crm_report_cell
+from . import crm_report_run_cells

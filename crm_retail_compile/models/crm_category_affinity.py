@@ -88,11 +88,12 @@ class CrmCategoryAffinity(models.Model):
     def _refresh(self, min_customers=None, today=None):
         """Recompute all rules and the next best categories (two statements)."""
         Partner = self.env["res.partner"]
-        today = today or self.env["res.partner"]._analytics_today()
+        Analytics = self.env["crm.customer.analytics"]
+        today = today or Analytics._analytics_today()
         if min_customers is None:
-            min_customers = Partner._analytics_param("affinity_min_customers")
-        window = Partner._analytics_param("rfm_window_days")
-        date_from = Partner._analytics_utc(today - datetime.timedelta(days=window))
+            min_customers = Analytics._analytics_param("affinity_min_customers")
+        window = Analytics._analytics_param("rfm_window_days")
+        date_from = Analytics._analytics_utc(today - datetime.timedelta(days=window))
         self.env["crm.sales.event"].flush_model()
         Partner.flush_model(["commercial_partner_id", "is_retail_customer"])
         self.env["crm.online.preference"]._refresh(date_from)

@@ -13,6 +13,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .crm_sales_event import RETURN_TYPES, profit_event
+from .crm_team import SALES_CHANNEL_CODES, SALES_CHANNELS
 
 # advisory lock key: one refresh at a time (the number is arbitrary and stable)
 REFRESH_LOCK = 7_140_318_201
@@ -25,6 +26,24 @@ DIMENSIONS = {
     "residency": "residency",
 }
 DIMENSION_FIELDS = tuple(DIMENSIONS.values())
+# the revenue of each sales channel (crm.sales.event.sales_channel)
+CHANNEL_COLUMNS = {code: f"revenue_{code}" for code in SALES_CHANNEL_CODES}
+
+
+def _main_channel_sql(alias):
+    """SQL of the channel with the most revenue among the channel columns of
+    ``alias`` (the first in SALES_CHANNELS on a tie; none without a positive
+    revenue)."""
+    columns = [SQL.identifier(alias, column) for column in CHANNEL_COLUMNS.values()]
+    best = SQL("GREATEST(%s)", SQL(", ").join(columns))
+    return SQL(
+        "CASE WHEN %(best)s > 0 THEN CASE %(whens)s END END",
+        best=best,
+        whens=SQL(" ").join(
+            SQL("WHEN %s = %s THEN %s", column, best, code)
+            for code, column in zip(CHANNEL_COLUMNS, columns, strict=True)
+        ),
+    )
 
 
 def _dimension_sql(template, separator):
@@ -63,6 +82,18 @@ class CrmCustomerProfit(models.Model):
     )
     residency = fields.Selection(
         [("resident", "Hong Kong Resident"), ("visitor", "Visitor")], readonly=True
+    )
+    # the cell's revenue per sales channel (where each sale was made)
+    revenue_store = fields.Monetary(string="Revenue In Store", readonly=True)
+    revenue_online = fields.Monetary(readonly=True)
+    revenue_wholesale = fields.Monetary(readonly=True)
+    revenue_phone = fields.Monetary(string="Revenue by Telephone", readonly=True)
+    sales_channel = fields.Selection(
+        SALES_CHANNELS,
+        string="Main Sales Channel",
+        readonly=True,
+        index=True,
+        help="The sales channel with the most revenue in this customer's month and branch.",
     )
     currency_id = fields.Many2one("res.currency", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -140,13 +171,15 @@ class CrmCustomerProfit(models.Model):
 
     def _insert_cells(self, source):
         """Insert the profit records of ``source``, which selects partner_id,
-        month, retail_branch_id, company_id, revenue, cost, orders, returns."""
+        month, retail_branch_id, company_id, revenue, cost, orders, returns
+        and the revenue per channel (``_cell_figures``)."""
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO crm_customer_profit (
                     partner_id, month, retail_branch_id, company_id, currency_id,
                     revenue, cost, profit, margin_percent, order_count, return_count,
+                    %(channel_columns)s, sales_channel,
                     %(dimension_columns)s,
                     create_uid, create_date, write_uid, write_date)
                 SELECT a.partner_id, a.month, a.retail_branch_id, a.company_id,
@@ -154,6 +187,7 @@ class CrmCustomerProfit(models.Model):
                        CASE WHEN a.revenue <> 0
                             THEN ROUND(100 * (a.revenue - a.cost) / a.revenue, 2) END,
                        a.orders, a.returns,
+                       %(channel_values)s, %(main_channel)s,
                        %(dimension_values)s,
                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM (%(source)s) a
@@ -161,6 +195,11 @@ class CrmCustomerProfit(models.Model):
                   JOIN res_partner rp ON rp.id = a.partner_id
                 """,
                 source=source,
+                channel_columns=SQL(", ").join(map(SQL.identifier, CHANNEL_COLUMNS.values())),
+                channel_values=SQL(", ").join(
+                    SQL.identifier("a", column) for column in CHANNEL_COLUMNS.values()
+                ),
+                main_channel=_main_channel_sql("a"),
                 dimension_columns=_dimension_sql("%(col)s", ", "),
                 dimension_values=_dimension_sql("rp.%(field)s", ", "),
                 uid=self.env.uid,
@@ -171,14 +210,26 @@ class CrmCustomerProfit(models.Model):
     @staticmethod
     def _cell_figures(alias):
         """Aggregates of the events ``alias`` of one cell (or one group)."""
+        channels = SQL(", ").join(
+            SQL(
+                "COALESCE(SUM(%(e)s.revenue) FILTER (WHERE %(e)s.is_revenue "
+                "AND %(e)s.sales_channel = %(code)s), 0) AS %(column)s",
+                e=SQL.identifier(alias),
+                code=code,
+                column=SQL.identifier(column),
+            )
+            for code, column in CHANNEL_COLUMNS.items()
+        )
         return SQL(
-            """COALESCE(SUM(%(e)s.revenue) FILTER (WHERE %(e)s.is_revenue), 0) AS revenue,
+            """%(channels)s,
+               COALESCE(SUM(%(e)s.revenue) FILTER (WHERE %(e)s.is_revenue), 0) AS revenue,
                COALESCE(SUM(%(e)s.cost) FILTER (WHERE %(e)s.is_revenue), 0) AS cost,
                COUNT(*) FILTER (WHERE %(e)s.event_type = 'order_confirmed')
                  - COUNT(*) FILTER (WHERE %(e)s.event_type = 'order_cancelled') AS orders,
                COUNT(*) FILTER (WHERE %(e)s.event_type IN %(returns)s) AS returns""",
             e=SQL.identifier(alias),
             returns=RETURN_TYPES,
+            channels=channels,
         )
 
     def _rebuild_all(self):
@@ -254,6 +305,39 @@ class CrmCustomerProfit(models.Model):
         )
         cr.execute(SQL("DROP TABLE crm_profit_cells"))
         return cells
+
+    @api.model
+    def _backfill_channels(self):
+        """Fill the revenue per sales channel (and the main channel) of the
+        existing records from their events: one aggregate and one UPDATE
+        (the upgrade that brought the channels). Returns the records set."""
+        self.env["crm.sales.event"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_customer_profit p
+                   SET %(assignments)s, sales_channel = %(main_channel)s
+                  FROM (SELECT e.partner_id, date_trunc('month', e.event_date)::date AS month,
+                               e.retail_branch_id, e.company_id, %(figures)s
+                          FROM crm_sales_event e
+                         WHERE %(profit)s
+                         GROUP BY 1, 2, 3, 4) a
+                 WHERE p.partner_id = a.partner_id AND p.month = a.month
+                   AND p.retail_branch_id IS NOT DISTINCT FROM a.retail_branch_id
+                   AND p.company_id = a.company_id
+                """,
+                assignments=SQL(", ").join(
+                    SQL("%s = %s", SQL.identifier(column), SQL.identifier("a", column))
+                    for column in CHANNEL_COLUMNS.values()
+                ),
+                main_channel=_main_channel_sql("a"),
+                figures=self._cell_figures("e"),
+                profit=profit_event("e"),
+            )
+        )
+        count = self.env.cr.rowcount
+        self.invalidate_model()
+        return count
 
     @api.model
     def _refresh_dimensions(self, full=False):

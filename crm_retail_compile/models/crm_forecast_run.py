@@ -19,7 +19,8 @@ from odoo.tools import SQL
 from ..lib import report_engine
 from ..lib.analytics import btyd, evaluation
 from ..lib.analytics import rfm as rfm_lib
-from .res_partner_analytics import TIME_UNIT_DAYS
+from .crm_customer_analytics import TIME_UNIT_DAYS
+from .crm_team import SALES_CHANNEL_CODES, SALES_CHANNELS
 
 FORECAST_SENSITIVITY_PARAM = "crm_retail_compile.forecast_sensitivity"
 
@@ -28,6 +29,7 @@ GROUP_TYPES = [
     ("segment", "Segment"),
     ("branch", "Branch"),
     ("month", "Month"),
+    ("channel", "Sales Channel"),
 ]
 
 
@@ -263,6 +265,8 @@ class CrmForecastRun(models.Model):
             vals["retail_branch_id"] = key or False
         elif line["group_type"] == "month":
             vals["month"] = key
+        elif line["group_type"] == "channel":
+            vals["sales_channel"] = key
         return vals
 
     @api.model
@@ -299,8 +303,8 @@ class CrmForecastRun(models.Model):
         # checked before anything is read; the figures are then read as
         # superuser, limited to the customers of the user's branches
         branches = self._check_evaluation_access()
-        Partner = self.env["res.partner"].sudo()
-        cal = Partner._analytics_summary(calibration_end, calibration_start)
+        Analytics = self.env["crm.customer.analytics"].sudo()
+        cal = Analytics._analytics_summary(calibration_end, calibration_start)
         if branches is not None:
             # customers of the branches, and those without a home branch (0),
             # as the branch rules let the user read
@@ -310,14 +314,14 @@ class CrmForecastRun(models.Model):
             raise UserError(
                 _("No customer bought more than once in the calibration period: nothing to fit.")
             )
-        bgnbd, gg = Partner._analytics_fit(cal)
+        bgnbd, gg = Analytics._analytics_fit(cal)
         keys, bounds = self._month_bounds(calibration_end, holdout_end)
         actual, actual_spend, month_actual, month_spend = self._holdout_actuals(
             cal["ids"], calibration_end, holdout_end, keys
         )
         scaled = dict(cal, t_x=cal["t_x"] / TIME_UNIT_DAYS, T=cal["T"] / TIME_UNIT_DAYS)
         t = (holdout_end - calibration_end).days / TIME_UNIT_DAYS
-        _per_customer, lines = evaluation.evaluate(
+        per_customer, lines = evaluation.evaluate(
             scaled,
             {"t": t, "purchases": actual, "spend": actual_spend},
             bgnbd,
@@ -327,6 +331,20 @@ class CrmForecastRun(models.Model):
             period_keys=keys,
             period_actual=month_actual,
             period_spend=month_spend,
+        )
+        shares = self._channel_purchases(cal["ids"], calibration_end, calibration_start)[0]
+        channel_actual, channel_spend = self._channel_purchases(
+            cal["ids"], holdout_end, calibration_end, holdout=True
+        )
+        lines += evaluation.channel_lines(
+            SALES_CHANNEL_CODES,
+            shares,
+            per_customer["forecast"],
+            per_customer["naive"],
+            per_customer["forecast_spend"],
+            per_customer["naive_spend"],
+            actual=channel_actual,
+            actual_spend=channel_spend,
         )
         overall = lines[0]
         vals = self._param_vals(bgnbd, gg)
@@ -360,7 +378,7 @@ class CrmForecastRun(models.Model):
     def _holdout_actuals(self, ids, calibration_end, holdout_end, month_keys):
         """Actual purchases and spend of the customers ``ids`` in the holdout,
         in total and per month (matrices customers x months)."""
-        Partner = self.env["res.partner"]
+        Analytics = self.env["crm.customer.analytics"]
         rows = self.env.execute_query(
             SQL(
                 """
@@ -370,7 +388,7 @@ class CrmForecastRun(models.Model):
                  WHERE day > %(start)s AND pid = ANY(%(ids)s)
                  GROUP BY 1, 2
                 """,
-                ctes=Partner._analytics_purchase_ctes(holdout_end, calibration_end),
+                ctes=Analytics._analytics_purchase_ctes(holdout_end, calibration_end),
                 start=calibration_end,
                 ids=ids.tolist(),
             )
@@ -383,6 +401,37 @@ class CrmForecastRun(models.Model):
             counts[index[pid], months[month]] = count
             spend[index[pid], months[month]] = revenue
         return counts.sum(axis=1), spend.sum(axis=1), counts, spend
+
+    @api.model
+    def _channel_purchases(self, ids, date_to, date_from=None, holdout=False):
+        """Purchases and spend of the customers ``ids`` per sales channel in
+        (``date_from``, ``date_to``] when ``holdout`` (the holdout actuals),
+        else in [``date_from``, ``date_to``] (the calibration shares): two
+        matrices customers x SALES_CHANNEL_CODES, in one query. Orders
+        without a channel count as in store (_analytics_purchase_ctes)."""
+        Analytics = self.env["crm.customer.analytics"]
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH %(ctes)s
+                SELECT pid, channel, COUNT(*), SUM(revenue)
+                  FROM channel_purchases
+                 WHERE pid = ANY(%(ids)s) AND %(after)s
+                 GROUP BY 1, 2
+                """,
+                ctes=Analytics._analytics_purchase_ctes(date_to, date_from),
+                ids=ids.tolist(),
+                after=SQL("day > %s", date_from) if holdout else SQL("TRUE"),
+            )
+        )
+        index = {pid: i for i, pid in enumerate(ids.tolist())}
+        columns = {code: j for j, code in enumerate(SALES_CHANNEL_CODES)}
+        counts = np.zeros((len(ids), len(columns)))
+        spend = np.zeros((len(ids), len(columns)))
+        for pid, channel, count, revenue in rows:
+            counts[index[pid], columns[channel]] = count
+            spend[index[pid], columns[channel]] = revenue
+        return counts, spend
 
     # ------------------------------------------------------------------
     # Forecast (nightly)
@@ -402,11 +451,12 @@ class CrmForecastRun(models.Model):
                 "overall", None, purchases, zeros, naive, spend, zeros, naive_spend
             )
         ]
-        self.env["res.partner"].flush_model(["rfm_segment"])
+        self.env["crm.customer.analytics"].flush_model(["rfm_segment"])
         segment_of = dict(
             self.env.execute_query(
                 SQL(
-                    "SELECT id, rfm_segment FROM res_partner WHERE id = ANY(%s)",
+                    "SELECT partner_id, rfm_segment FROM crm_customer_analytics "
+                    "WHERE partner_id = ANY(%s)",
                     summary["ids"].tolist(),
                 )
             )
@@ -450,6 +500,11 @@ class CrmForecastRun(models.Model):
                 )
             )
             previous, start = cumulative, bound
+        # the channel shares of the window of the summary (all history to today)
+        shares = self._channel_purchases(summary["ids"], today)[0]
+        lines += evaluation.channel_lines(
+            SALES_CHANNEL_CODES, shares, purchases, naive, spend, naive_spend
+        )
         vals = self._param_vals(bgnbd, gg)
         vals.update(
             name=_("Forecast of %(date)s, next %(days)s days", date=today, days=horizon),
@@ -469,7 +524,7 @@ class CrmForecastRunLine(models.Model):
     _name = "crm.forecast.run.line"
     _inherit = ["crm.branch.mixin"]
     _description = "Customer Forecast by Group"
-    _order = "run_id desc, group_type, month, segment, retail_branch_id"
+    _order = "run_id desc, group_type, month, segment, retail_branch_id, sales_channel"
 
     run_id = fields.Many2one(
         "crm.forecast.run", required=True, ondelete="cascade", index=True, readonly=True
@@ -494,6 +549,13 @@ class CrmForecastRunLine(models.Model):
     segment = fields.Selection(rfm_lib.SEGMENTS, readonly=True)
     retail_branch_id = fields.Many2one(readonly=True, default=False)
     month = fields.Date(readonly=True)
+    sales_channel = fields.Selection(
+        SALES_CHANNELS,
+        readonly=True,
+        help="The channel of a sales channel line: the customers' forecast split by their "
+        "share of purchases per channel in the calibration period, against their purchases "
+        "in the channel.",
+    )
     customers = fields.Integer(readonly=True)
     forecast_purchases = fields.Float(readonly=True, digits=(16, 2))
     actual_purchases = fields.Float(readonly=True, digits=(16, 2))

@@ -71,9 +71,10 @@ class CrmOnlinePreference(models.Model):
         One DELETE and one INSERT; returns the number of rows."""
         Partner = self.env["res.partner"]
         if date_from is None:
-            window = Partner._analytics_param("rfm_window_days")
-            today = Partner._analytics_today()
-            date_from = Partner._analytics_utc(today - datetime.timedelta(days=window))
+            Analytics = self.env["crm.customer.analytics"]
+            window = Analytics._analytics_param("rfm_window_days")
+            today = Analytics._analytics_today()
+            date_from = Analytics._analytics_utc(today - datetime.timedelta(days=window))
         self.env["crm.online.activity"].flush_model()
         self.env["product.product"].flush_model(["product_tmpl_id"])
         self.env["product.template"].flush_model(["categ_id"])

@@ -1,6 +1,6 @@
 """crm.report.run: compiling and executing a run. One set-based query with
-the requester's rules (lib/report_engine.py), its rows streamed from a
-server-side cursor into the result lines, the totals and, for background
+the requester's rules (lib/report_engine.py), its rows streamed (from a
+server-side cursor for customer-level results) into the result lines, the totals and, for background
 runs, the files (lib/report_stream.py)."""
 
 import dataclasses
@@ -92,7 +92,13 @@ class CrmReportRun(models.Model):
             domain.append((date_field, "<", self.date_to + datetime.timedelta(days=1)))
         if self.branch_ids and "branch" in dataset.dimensions:
             domain.append((dataset.dimensions["branch"].path, "in", self.branch_ids.ids))
-        query = Model._search(domain)
+        return self._compile_query(spec, datasets, Model._search(domain), Model, with_total)
+
+    def _compile_query(self, spec, datasets, query, Model, with_total=False):
+        """Compile ``spec`` over ``query`` (a Query of ``Model``, the rows
+        it reads with their rules and filters): labels in ``Model``'s
+        language, the run's clearance and time zone."""
+        lang = Model.env.lang or "en_US"
         resolver = _FieldResolver(Model, query)
         ceiling = self._clearance()
         identify = report_engine.sensitivity_allows("confidential", ceiling)
@@ -163,7 +169,12 @@ class CrmReportRun(models.Model):
             self._report_cursor() as cr,
             pg_settings.local_settings(cr, work_mem=work_mem, jit="off"),
         ):
-            yield from report_rows(cr, compiled.query, f"crm_report_run_{self.id}")
+            if any(code == "customer" for code, _label, _kind in compiled.columns):
+                yield from report_rows(cr, compiled.query, f"crm_report_run_{self.id}")
+            else:
+                # an aggregated result is small: a plain query, which
+                # PostgreSQL may run in parallel (never through a cursor)
+                yield from plain_rows(cr, compiled.query)
 
     def _execute(self, raise_transient=False):
         """Compile the run; on failure the run says why and keeps no file.
@@ -361,6 +372,14 @@ def report_rows(cr, query, name, batch=5000):
     cr.execute(SQL("CLOSE %s", cursor))
 
 
+def plain_rows(cr, query, batch=5000):
+    """The rows of ``query`` (an SQL object) by one plain query: for
+    results that fit in memory (aggregated reports)."""
+    cr.execute(query)
+    while rows := cr.fetchmany(batch):
+        yield from rows
+
+
 class _FieldResolver:
     """Field paths of a dataset model as SQL, joining the tables they need."""
 
@@ -379,7 +398,9 @@ class _FieldResolver:
             alias = self.query.left_join(alias, name, comodel._table, "id", name)
             model = comodel
         field = model._fields.get(names[-1])
-        if not field or not (field.store or names[-1] == "id"):
+        # or a related field the model turns into SQL: the customer's
+        # analytics (res.partner.rfm_segment, ... in crm_customer_analytics)
+        if not field or not (field.store or names[-1] == "id" or field.related):
             raise UserError(
                 _("The report field %(path)s does not exist or is not stored.", path=path)
             )

@@ -22,8 +22,14 @@ class CrmReportRun(models.Model):
 
     def _compile(self, spec=None, with_total=False):
         self.ensure_one()
-        spec = spec or self.template_id._get_spec()
-        return super()._compile(self._rollup_spec(spec), with_total=with_total)
+        spec = self._rollup_spec(spec or self.template_id._get_spec())
+        # the monthly cells, when they answer the query exactly
+        # (crm_report_run_cells.py): their distinct totals come from a
+        # second, as small, query (``_distinct_totals``), never a total row
+        compiled = self._cells_compile(spec)
+        if compiled is not None:
+            return compiled
+        return super()._compile(spec, with_total=with_total)
 
     def _rollup_spec(self, spec):
         """``spec`` reading the pre-aggregated source when that gives the

@@ -77,7 +77,7 @@ class CrmReportTemplate(models.Model):
     def _schedule_today(self):
         """Today in the shops' time zone (Hong Kong), whatever the time zone
         of the user running the job."""
-        return self.env["res.partner"]._analytics_today()
+        return self.env["crm.customer.analytics"]._analytics_today()
 
     def _next_send_date(self, today):
         """The first scheduled date after ``today``, keeping the template's

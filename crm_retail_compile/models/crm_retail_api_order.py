@@ -21,9 +21,11 @@ class CrmRetailApi(models.AbstractModel):
     @api_method
     def order_record(self, order, idempotency_key=None):
         """Record an order from the e-shop or POS: {"external_ref", "customer":
-        ref, "branch": code, "date": ISO, "confirm": bool, "lines": [{"product":
-        default_code, "qty": n, "price_unit": x, "discount": pct}]}. The same
-        external_ref never creates a second order."""
+        ref, "branch": code, "date": ISO, "confirm": bool, "channel": "store" |
+        "online" | "wholesale" | "phone", "lines": [{"product": default_code,
+        "qty": n, "price_unit": x, "discount": pct}]}. Without a channel the
+        order is online on the online-store branch and in store elsewhere.
+        The same external_ref never creates a second order."""
         self._check_api_access()
         if not isinstance(order, dict):
             raise ValidationError(_("An order must be a struct."))
@@ -53,6 +55,14 @@ class CrmRetailApi(models.AbstractModel):
             )
         )
         return rows[0][0] if rows else None
+
+    @api.model
+    def _api_order_channel(self, branch_id):
+        """The channel of an API order sent without one: the e-shop's orders
+        (on the online-store branch) are online, the others (the shops'
+        systems) in store."""
+        branch = self.env["crm.retail.branch"].browse(branch_id or [])
+        return "online" if branch.is_online else "store"
 
     @api.model
     def _order_record(self, order):
@@ -121,6 +131,9 @@ class CrmRetailApi(models.AbstractModel):
                 vals["retail_branch_id"] = branch_id
         if cleaned["date"]:
             vals["date_order"] = cleaned["date"]
+        vals["crm_sales_channel"] = cleaned["channel"] or self._api_order_channel(
+            vals.get("retail_branch_id")
+        )
         sale = SaleOrder.with_context(**CREATE_CONTEXT).create(vals)
         if cleaned["confirm"]:
             sale.action_confirm()

@@ -18,6 +18,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .crm_team import SALES_CHANNELS
 from .queue_job_retry import NIGHTLY_CHANNEL, retry_transient
 
 EVENT_TYPES = [
@@ -95,9 +96,29 @@ _INSERT_COLUMNS = SQL(
     """event_type, event_date, name, partner_id, retail_branch_id, user_id, team_id,
     lead_id, order_id, move_id, picking_id, lost_reason_id, stage_id,
     membership_tier_id, revenue, cost, margin, is_revenue, currency_id, company_id,
-    booked_revenue, booked_cost, booked_margin, expected_revenue,
+    booked_revenue, booked_cost, booked_margin, expected_revenue, sales_channel,
     create_uid, create_date, write_uid, write_date"""
 )
+
+
+def event_channel(src="src", order="so_ch", team="t_ch"):
+    """SQL of the sales channel of a recorded step (see models/crm_team.py):
+    the order's channel for an order's steps (deliveries, invoices and
+    payments of an order included), the team's channel or in store for an
+    invoice without an order, the team's channel (or none) for a lead step.
+    ``order`` and ``team`` are the sale_order and crm_team of the step,
+    LEFT JOINed."""
+    src, order, team = (SQL.identifier(a) for a in (src, order, team))
+    return SQL(
+        """CASE WHEN %(src)s.order_id IS NOT NULL
+                THEN COALESCE(%(order)s.crm_sales_channel, %(team)s.crm_sales_channel, 'store')
+                WHEN %(src)s.move_id IS NOT NULL
+                THEN COALESCE(%(team)s.crm_sales_channel, 'store')
+                ELSE %(team)s.crm_sales_channel END""",
+        src=src,
+        order=order,
+        team=team,
+    )
 
 
 class CrmSalesEvent(models.Model):
@@ -178,6 +199,17 @@ class CrmSalesEvent(models.Model):
     )
     currency_id = fields.Many2one("res.currency", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True, index=True)
+    # set by the recording from the step's document (event_channel, and "In
+    # Store" for POS orders), never by a client
+    sales_channel = fields.Selection(
+        SALES_CHANNELS,
+        readonly=True,
+        index=True,
+        crm_system=True,
+        help="Where the sale was made: in store for the Point of Sale, the order's channel "
+        "for a sale order's steps, the sales team's channel (or in store) for an invoice "
+        "without an order, the team's channel for a lead's steps.",
+    )
 
     def init(self):
         self.env.cr.execute(
@@ -282,8 +314,12 @@ class CrmSalesEvent(models.Model):
 
         ``source`` selects event_type, event_date, name, partner_id,
         retail_branch_id, user_id, team_id, lead_id, order_id, move_id,
-        picking_id, lost_reason_id, stage_id, revenue, cost, company_id.
+        picking_id, lost_reason_id, stage_id, revenue, cost, company_id;
+        the channel follows from the order and team (``event_channel``).
         """
+        # the channels the statement reads (no query when nothing is pending)
+        self.env["sale.order"].flush_model(["crm_sales_channel"])
+        self.env["crm.team"].flush_model(["crm_sales_channel"])
         rows = self.env.execute_query(
             SQL(
                 """
@@ -297,11 +333,13 @@ class CrmSalesEvent(models.Model):
                        src.order_id, src.move_id, src.picking_id, src.lost_reason_id,
                        src.stage_id, p.membership_tier_id,
                        x.amount, x.cost, x.amount - x.cost, x.is_revenue,
-                       c.currency_id, src.company_id, %(split)s,
+                       c.currency_id, src.company_id, %(split)s, %(channel)s,
                        %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM src
                   JOIN res_company c ON c.id = src.company_id
                   LEFT JOIN res_partner p ON p.id = src.partner_id
+                  LEFT JOIN sale_order so_ch ON so_ch.id = src.order_id
+                  LEFT JOIN crm_team t_ch ON t_ch.id = src.team_id
                  CROSS JOIN LATERAL (
                        SELECT ROUND(src.revenue::numeric, 2) AS amount,
                               ROUND(src.cost::numeric, 2) AS cost,
@@ -319,6 +357,7 @@ class CrmSalesEvent(models.Model):
                     )
                 ),
                 profit=profit_event(),
+                channel=event_channel(),
                 uid=self.env.uid,
             )
         )
@@ -337,6 +376,37 @@ class CrmSalesEvent(models.Model):
             # small (autovacuum analyses them only after the commit)
             self.env.cr.execute(SQL("ANALYZE crm_sales_event, crm_customer_profit_dirty"))
         return len(rows)
+
+    @api.model
+    def _backfill_channels(self):
+        """Give the events recorded before the sales channel existed theirs
+        (the upgrade that brought it): one UPDATE with the rules of
+        ``event_channel``, POS steps in store. Returns the events set."""
+        self.env["sale.order"].flush_model(["crm_sales_channel"])
+        self.env["crm.team"].flush_model(["crm_sales_channel"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_sales_event ev
+                   SET sales_channel = CASE WHEN %(pos)s THEN 'store' ELSE %(channel)s END
+                  FROM crm_sales_event e
+                  LEFT JOIN sale_order so_ch ON so_ch.id = e.order_id
+                  LEFT JOIN crm_team t_ch ON t_ch.id = e.team_id
+                 WHERE ev.id = e.id AND ev.sales_channel IS NULL
+                """,
+                pos=self._pos_event_condition("e"),
+                channel=event_channel(src="e"),
+            )
+        )
+        count = self.env.cr.rowcount
+        self.invalidate_model(["sales_channel"])
+        return count
+
+    @api.model
+    def _pos_event_condition(self, alias):
+        """SQL: the event ``alias`` records a Point of Sale order (none here:
+        see crm_sales_event_pos.py)."""
+        return SQL("FALSE")
 
     @api.model
     def _queue_profit_cells(self, event_ids):

@@ -14,9 +14,11 @@ An invoice made from a POS order is not a sale of its own: the generic
 invoice steps leave POS invoices (and their refunds) to this file, otherwise
 the sale would count twice.
 
-A customer buying at the till is an in-store customer: their channel
-becomes "In Store" (or "In Store and Online" for an online customer), the
-channel every report, segment, forecast and dashboard groups by.
+Every POS step is a sale made in the shop: its sales channel
+(``sales_channel``) is "In Store", beside the online, wholesale and telephone
+sales of sale orders (models/crm_team.py). A customer buying at the till is
+an in-store customer too: their profile channel becomes "In Store" (or "In
+Store and Online" for an online customer).
 """
 
 from odoo import api, fields, models
@@ -106,6 +108,10 @@ class CrmSalesEvent(models.Model):
     @api.model
     def _sync_all(self, since=None):
         return super()._sync_all(since=since) + self._sync_pos_events(since=since)
+
+    @api.model
+    def _pos_event_condition(self, alias):
+        return SQL("%s IS NOT NULL", SQL.identifier(alias, "pos_order_id"))
 
     @api.model
     def _sync_invoice_events(self, move_ids=None, since=None):
@@ -218,12 +224,12 @@ class CrmSalesEvent(models.Model):
                     pos_order_id, move_id, membership_tier_id, revenue, cost, margin,
                     is_revenue, currency_id, company_id,
                     booked_revenue, booked_cost, booked_margin, expected_revenue,
-                    create_uid, create_date, write_uid, write_date)
+                    sales_channel, create_uid, create_date, write_uid, write_date)
                 SELECT src.event_type, src.event_date, src.name, src.partner_id,
                        src.retail_branch_id, src.user_id, src.pos_order_id, src.move_id,
                        p.membership_tier_id, x.amount, x.cost, x.amount - x.cost,
                        src.is_revenue, c.currency_id, src.company_id, %(split)s,
-                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
+                       'store', %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM src
                   JOIN res_company c ON c.id = src.company_id
                   LEFT JOIN res_partner p ON p.id = src.partner_id

@@ -2,8 +2,9 @@
 
 The pre-aggregated source of the ``order_lines`` report dataset
 (``report_engine.ORDER_LINES_ROLLUP``): one row per order, product category
-(and the line's customer, branch, salesperson and company, which follow the
-order), with the sums of the lines' untaxed amounts, margins and quantities.
+(and the line's customer, branch, salesperson and company, and the order's
+sales channel, which follow the order), with the sums of the lines'
+untaxed amounts, margins and quantities.
 It holds the order's UTC day (``order_date``: the run's date filters) and its
 day in the report time zone (``local_date``: the period grouping), so a query
 groups a few million narrow rows instead of joining ten million lines to
@@ -30,6 +31,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..lib import pg_settings
+from .crm_team import SALES_CHANNELS
 from .queue_job_retry import NIGHTLY_CHANNEL, retry_transient
 
 _logger = logging.getLogger(__name__)
@@ -110,8 +112,10 @@ CREATE TRIGGER crm_sales_line_rollup_del AFTER DELETE ON sale_order_line
     REFERENCING OLD TABLE AS crm_old
     FOR EACH STATEMENT EXECUTE FUNCTION crm_sales_line_rollup_mark_lines();
 DROP TRIGGER IF EXISTS crm_sales_line_rollup_order ON sale_order;
-CREATE TRIGGER crm_sales_line_rollup_order AFTER UPDATE OF date_order ON sale_order
-    FOR EACH ROW WHEN (OLD.date_order IS DISTINCT FROM NEW.date_order
+CREATE TRIGGER crm_sales_line_rollup_order
+    AFTER UPDATE OF date_order, crm_sales_channel ON sale_order
+    FOR EACH ROW WHEN ((OLD.date_order IS DISTINCT FROM NEW.date_order
+                        OR OLD.crm_sales_channel IS DISTINCT FROM NEW.crm_sales_channel)
                        AND (OLD.state = 'sale' OR NEW.state = 'sale'))
     EXECUTE FUNCTION crm_sales_line_rollup_mark_order();
 DROP TRIGGER IF EXISTS crm_sales_line_rollup_template ON product_template;
@@ -142,6 +146,8 @@ class CrmSalesLineRollup(models.Model):
     retail_branch_id = fields.Many2one(readonly=True)
     salesman_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
+    # the order's sales channel (sale.order.crm_sales_channel)
+    sales_channel = fields.Selection(SALES_CHANNELS, readonly=True)
     order_date = fields.Date(string="Order Day (UTC)", readonly=True)
     local_date = fields.Date(string="Order Day", readonly=True)
     price_subtotal = fields.Float(string="Revenue", digits=(16, 2), readonly=True)
@@ -168,7 +174,8 @@ class CrmSalesLineRollup(models.Model):
                     price_subtotal numeric,
                     margin numeric,
                     product_uom_qty numeric,
-                    line_count integer
+                    line_count integer,
+                    sales_channel varchar
                 );
                 CREATE INDEX IF NOT EXISTS crm_sales_line_rollup_order_idx
                     ON crm_sales_line_rollup (order_id);
@@ -188,9 +195,19 @@ class CrmSalesLineRollup(models.Model):
                 """
             )
         )
+        # the order's channel joined the grain (18.0.1.7.0): rebuilt once
+        cr.execute(
+            SQL(
+                """SELECT 1 FROM information_schema.columns
+                    WHERE table_name = 'crm_sales_line_rollup' AND column_name = 'sales_channel'"""
+            )
+        )
+        channel_added = not cr.fetchone()
+        if channel_added:
+            cr.execute(SQL("ALTER TABLE crm_sales_line_rollup ADD COLUMN sales_channel varchar"))
         cr.execute(SQL(_TRIGGERS))
         cr.execute(SQL("SELECT built_at FROM crm_sales_line_rollup_state"))
-        if not cr.fetchone():
+        if not cr.fetchone() or channel_added:
             self._rebuild()
 
     # append-only for users: internal code writes these with SQL
@@ -217,7 +234,8 @@ class CrmSalesLineRollup(models.Model):
                    l.salesman_id, l.company_id,
                    so.date_order::date,
                    timezone(%(tz)s, timezone('UTC', so.date_order))::date,
-                   SUM(l.price_subtotal), SUM(l.margin), SUM(l.product_uom_qty), COUNT(*)
+                   SUM(l.price_subtotal), SUM(l.margin), SUM(l.product_uom_qty), COUNT(*),
+                   so.crm_sales_channel
               FROM sale_order_line l
               %(join)s
               JOIN sale_order so ON so.id = l.order_id
@@ -225,7 +243,7 @@ class CrmSalesLineRollup(models.Model):
               LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
              WHERE l.state = 'sale' AND l.display_type IS NULL
              GROUP BY l.order_id, pt.categ_id, l.order_partner_id, l.retail_branch_id,
-                      l.salesman_id, l.company_id, so.date_order
+                      l.salesman_id, l.company_id, so.date_order, so.crm_sales_channel
             """,
             tz=ROLLUP_TZ,
             join=join,
@@ -238,7 +256,7 @@ class CrmSalesLineRollup(models.Model):
                 INSERT INTO crm_sales_line_rollup (
                     order_id, categ_id, order_partner_id, retail_branch_id, salesman_id,
                     company_id, order_date, local_date, price_subtotal, margin,
-                    product_uom_qty, line_count)
+                    product_uom_qty, line_count, sales_channel)
                 %s
                 """,
                 source,
@@ -252,7 +270,7 @@ class CrmSalesLineRollup(models.Model):
         cr = self.env.cr
         cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", REFRESH_LOCK))
         self.env["sale.order.line"].flush_model()
-        self.env["sale.order"].flush_model(["date_order"])
+        self.env["sale.order"].flush_model(["date_order", "crm_sales_channel"])
         cr.execute(SQL("DELETE FROM crm_sales_line_rollup_dirty"))
         cr.execute(SQL("TRUNCATE crm_sales_line_rollup"))
         # ten million lines grouped in memory, and no JIT for one scan
@@ -303,7 +321,7 @@ class CrmSalesLineRollup(models.Model):
         is caught up by a rebuild."""
         cr = self.env.cr
         self.env["sale.order.line"].flush_model()
-        self.env["sale.order"].flush_model(["date_order"])
+        self.env["sale.order"].flush_model(["date_order", "crm_sales_channel"])
         cr.execute(
             SQL("SELECT line_max_id FROM crm_sales_line_rollup_state WHERE built_at IS NOT NULL")
         )
@@ -402,6 +420,8 @@ class CrmSalesLineRollup(models.Model):
         retries it later."""
         with retry_transient():
             count = self.sudo()._refresh()
+            # the monthly report cells of the sources that changed
+            self.env["crm.report.cell"].sudo()._rebuild_stale()
         if count is None:
             return _("Not refreshed now: not built yet, or another refresh is under way.")
         return _("%(count)s orders refreshed.", count=count)

@@ -2,10 +2,31 @@ import logging
 
 from odoo import api, fields, models
 from odoo.tools import SQL
-from odoo.tools.sql import create_index
+from odoo.tools.sql import column_exists, create_index
+
+from .crm_team import SALES_CHANNELS
 
 _logger = logging.getLogger(__name__)
 API_REF_INDEX = "sale_order_crm_api_ref_idx"
+
+
+def backfill_order_channels(cr):
+    """Give the orders without a channel theirs (their team's, else by
+    branch), in one statement; returns the number of orders set."""
+    cr.execute(
+        SQL(
+            """
+            UPDATE sale_order so
+               SET crm_sales_channel = COALESCE(
+                       t.crm_sales_channel, CASE WHEN b.is_online THEN 'online' ELSE 'store' END)
+              FROM sale_order o
+              LEFT JOIN crm_team t ON t.id = o.team_id
+              LEFT JOIN crm_retail_branch b ON b.id = o.retail_branch_id
+             WHERE so.id = o.id AND so.crm_sales_channel IS NULL
+            """
+        )
+    )
+    return cr.rowcount
 
 
 class SaleOrder(models.Model):
@@ -13,6 +34,53 @@ class SaleOrder(models.Model):
     _inherit = ["sale.order", "crm.branch.mixin"]
 
     retail_branch_id = fields.Many2one(tracking=True)
+    # Where the sale is made: its team's channel by default (see
+    # models/crm_team.py for the rules); the events of the order carry it.
+    # Not recomputed when the team's channel changes later: that is the
+    # default of new orders, not a rewrite of past ones.
+    crm_sales_channel = fields.Selection(
+        SALES_CHANNELS,
+        string="Sales Channel",
+        compute="_compute_crm_sales_channel",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        tracking=True,
+        help="Where the sale is made: by default the sales team's channel (or online on "
+        "the online-store branch, in store elsewhere). Reports group revenue by it.",
+    )
+
+    def _auto_init(self):
+        # A new column on a table of millions of orders: added with a
+        # default (PostgreSQL records it in the catalogue, no row is
+        # rewritten), then only the online-store branch's orders are
+        # updated, instead of the ORM computing every order. (A team has no
+        # channel yet when the column is new.)
+        cr = self.env.cr
+        if not column_exists(cr, "sale_order", "crm_sales_channel"):
+            cr.execute(
+                SQL("ALTER TABLE sale_order ADD COLUMN crm_sales_channel varchar DEFAULT 'store'")
+            )
+            cr.execute(SQL("ALTER TABLE sale_order ALTER COLUMN crm_sales_channel DROP DEFAULT"))
+            if column_exists(cr, "sale_order", "retail_branch_id"):
+                cr.execute(
+                    SQL(
+                        """
+                        UPDATE sale_order SET crm_sales_channel = 'online'
+                         WHERE retail_branch_id IN (
+                               SELECT id FROM crm_retail_branch WHERE is_online)
+                        """
+                    )
+                )
+        return super()._auto_init()
+
+    @api.depends("team_id", "retail_branch_id")
+    def _compute_crm_sales_channel(self):
+        for order in self:
+            order.crm_sales_channel = order.team_id.crm_sales_channel or (
+                "online" if order.retail_branch_id.is_online else "store"
+            )
 
     def init(self):
         res = super().init()

@@ -40,6 +40,13 @@ COLUMN_LABELS = (
     _lt("Online Orders"),
     _lt("Product Views"),
     _lt("Sessions"),
+    # sales channels (lib/report_engine.py SALES_EVENTS, SALES_PROFIT, ORDER_LINES)
+    _lt("Sales Channel"),
+    _lt("Main Sales Channel"),
+    _lt("Revenue In Store"),
+    _lt("Revenue Online"),
+    _lt("Revenue Wholesale"),
+    _lt("Revenue by Telephone"),
     _lt("Age Band"),
     _lt("Average Basket"),
     _lt("Average Discount %"),

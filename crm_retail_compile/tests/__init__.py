@@ -20,6 +20,7 @@ from . import test_customer_entry
 from . import test_contact_boundary
 from . import test_analytics
 from . import test_analytics_math
+from . import test_analytics_table
 from . import test_report_writers
 from . import test_report_run_security
 from . import test_schema
@@ -40,7 +41,9 @@ from . import test_report_query
 from . import test_report_query_lib
 from . import test_report_query_tour
 from . import test_report_rollup
+from . import test_report_cells
 from . import test_forecast_latest
+from . import test_forecast_channel
 from . import test_dq_request
 from . import test_dq_request_portal
 from . import test_dq_request_lib
@@ -54,3 +57,4 @@ from . import test_pos_till
 from . import test_pos_till_tour
 from . import test_customer_import
 from . import test_pos_sales_events
+from . import test_sales_channels

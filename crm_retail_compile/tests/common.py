@@ -154,3 +154,42 @@ class RetailCommon(TransactionCase):
     def visible(self, user, records):
         """The subset of ``records`` that ``user`` can see."""
         return records.with_user(user).search([("id", "in", records.ids)])
+
+
+class AdhocRunMixin:
+    """Runs of the query tool and their figures, for the tests of the
+    pre-aggregated sources (rollup, monthly cells): a run with a source
+    turned on or off by its context key, the model it read, its lines as
+    {(dimension values...): {measure: value}}, compared to the cent."""
+
+    ADHOC_DEFAULTS = {}
+    ADHOC_OFF_KEY = None  # the context key that turns the source off
+
+    def adhoc(self, user, source_on=True, **values):
+        for key, value in self.ADHOC_DEFAULTS.items():
+            values.setdefault(key, value)
+        Query = self.Query.with_context(**{self.ADHOC_OFF_KEY: not source_on})
+        run = self.Run.browse(Query.with_user(user).run_adhoc(values))
+        self.assertEqual(run.state, "done", run.error)
+        return run
+
+    def source(self, run):
+        """The model the run's query reads."""
+        return run.with_context(crm_report_foreground=True)._compile().dataset.model
+
+    def rows(self, run):
+        """{(dimension values...): {measure: value}} of the run's lines."""
+        specs = run._column_specs()
+        keys = [s["slot"] for s in specs if s["kind"] in ("char", "date")]
+        measures = {s["code"]: s["slot"] for s in specs if s["kind"] not in ("char", "date")}
+        return {
+            tuple(str(line[k]) for k in keys): {c: line[s] for c, s in measures.items()}
+            for line in run.line_ids
+        }
+
+    def assertSameFigures(self, got, expected):
+        self.assertEqual(set(got), set(expected))
+        for key, figures in expected.items():
+            for code, value in figures.items():
+                with self.subTest(group=key, measure=code):
+                    self.assertAlmostEqual(float(got[key][code] or 0), value, places=2)

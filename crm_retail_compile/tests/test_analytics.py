@@ -15,12 +15,10 @@ from odoo.tools.sql import column_exists
 from odoo.addons.crm_privacy_pdpo.tests.job_helpers import run_jobs
 
 from ..lib.analytics import btyd, rfm
-from ..models.res_partner_analytics import (
-    RFM_FIELDS,
-    RFM_STATE_PARAM,
-    _age_band_case,
-    _segment_case,
-)
+from ..lib.analytics.rfm_sql import age_band_case as _age_band_case
+from ..lib.analytics.rfm_sql import segment_case as _segment_case
+from ..models.crm_customer_analytics import RFM_FIELDS
+from ..models.crm_customer_analytics_rfm import RFM_STATE_PARAM
 from .common import RetailCommon, load_migration
 
 D = datetime.date
@@ -39,6 +37,14 @@ class AnalyticsCommon(RetailCommon):
         cls.company = cls.env.company
         # no earlier RFM refresh: the first one of a test is a full one
         cls.env["ir.config_parameter"].set_param(RFM_STATE_PARAM, False)
+
+    @property
+    def analytics(self):
+        return self.env["crm.customer.analytics"]
+
+    def _set_analytics(self, partners, **vals):
+        """Give customers analytics rows with these figures (as a refresh would)."""
+        return self.analytics.create([dict(vals, partner_id=p.id) for p in partners])
 
     @classmethod
     def _customers(cls, count, prefix, **vals):
@@ -117,7 +123,7 @@ class TestRfmRefresh(AnalyticsCommon):
             1, "Never bought", birthday_day=2, birthday_month=3, birthday_year=2005
         )
         Partner = self.env["res.partner"]
-        self.assertGreaterEqual(Partner._analytics_refresh_rfm(today=today), 11)
+        self.assertGreaterEqual(self.analytics._analytics_refresh_rfm(today=today), 11)
         _r, _f, _m, codes, segments = rfm.score_customers(recency, frequency, monetary)
         for i, customer in enumerate(customers):
             self.assertEqual(
@@ -137,11 +143,11 @@ class TestRfmRefresh(AnalyticsCommon):
         self.assertFalse(never.rfm_segment)
         self.assertEqual(never.age_band, "under_25")
         # nothing changed: nothing rewritten
-        self.assertEqual(Partner._analytics_refresh_rfm(today=today), 0)
+        self.assertEqual(self.analytics._analytics_refresh_rfm(today=today), 0)
         # a day later without new purchases: the ranks of the last purchase
         # dates are the same, so no customer is rewritten, and the date moves
         tomorrow = today + datetime.timedelta(days=1)
-        self.assertEqual(Partner._analytics_refresh_rfm(today=tomorrow), 0)
+        self.assertEqual(self.analytics._analytics_refresh_rfm(today=tomorrow), 0)
         self.assertEqual(customers[0].rfm_date, tomorrow)
         self.assertFalse(never.rfm_date)
         # recency is counted to the user's today, and searchable in days
@@ -169,7 +175,7 @@ class TestRfmRefresh(AnalyticsCommon):
             SQL("UPDATE res_partner SET write_date = write_date - INTERVAL '2 days'")
         )
         params = self.env["ir.config_parameter"]
-        state = self.env["res.partner"]._analytics_rfm_state()
+        state = self.analytics._analytics_rfm_state()
         params.set_param(
             RFM_STATE_PARAM,
             '{"date": "%s", "window_days": %s, "event_id": %s, "started": "%s", '
@@ -208,7 +214,7 @@ class TestRfmRefresh(AnalyticsCommon):
         company = Partner.create({"name": "Becomes retail", "is_company": True})
         rows.append((company, day0 - datetime.timedelta(days=5), 900.0))
         self._events(rows)
-        self.assertGreater(Partner._analytics_refresh_rfm(today=day0), 0)
+        self.assertGreater(self.analytics._analytics_refresh_rfm(today=day0), 0)
         self.assertEqual(customers[1].rfm_frequency, 2 + 1)
         self._backdate_edits()
 
@@ -229,14 +235,14 @@ class TestRfmRefresh(AnalyticsCommon):
         )
         company.is_retail_customer = True
         self.env.flush_all()
-        state = Partner._analytics_rfm_state()
-        changed = Partner._analytics_rfm_changed(state, day5)
+        state = self.analytics._analytics_rfm_state()
+        changed = self.analytics._analytics_rfm_changed(state, day5)
         ids = {row[0] for row in self.env.execute_query(changed)}
         # 0 and 10 (its purchase of 96 days ago) leave the window, 1 has a
         # cancellation, 2 a new order, 3 an order dated ahead; the company
         # became a retail customer
         self.assertEqual(ids, set((customers[:4] | customers[10] | company).ids))
-        self.assertGreater(Partner._analytics_refresh_rfm(today=day5), 0)
+        self.assertGreater(self.analytics._analytics_refresh_rfm(today=day5), 0)
         incremental = self._rfm_snapshot()
         self.assertEqual(customers[0].rfm_frequency, 0)  # left the window
         self.assertEqual(customers[1].rfm_frequency, 2)  # the cancelled order is gone
@@ -244,47 +250,49 @@ class TestRfmRefresh(AnalyticsCommon):
         self.assertEqual(customers[3].rfm_last_purchase_date, D(2025, 7, 3))
         self.assertTrue(company.rfm_segment)
         # the full recompute of the same day changes nothing
-        self.assertEqual(Partner._analytics_refresh_rfm(today=day5, full=True), 0)
+        self.assertEqual(self.analytics._analytics_refresh_rfm(today=day5, full=True), 0)
         self.assertEqual(self._rfm_snapshot(), incremental)
         # run twice: nothing to do
-        self.assertEqual(Partner._analytics_refresh_rfm(today=day5), 0)
+        self.assertEqual(self.analytics._analytics_refresh_rfm(today=day5), 0)
 
     def test_refresh_without_a_usable_last_run_is_a_full_one(self):
         """Stored figures the nightly run would trust (nobody bought, nobody
         was edited) are recomputed when the last run's state cannot be used."""
-        Partner = self.env["res.partner"]
         customers = self._customers(3, "Full")
         self._events([(c, D(2025, 6, 1), 100.0 * (i + 1)) for i, c in enumerate(customers)])
-        Partner._analytics_refresh_rfm(today=D(2025, 6, 30))
+        self.analytics._analytics_refresh_rfm(today=D(2025, 6, 30))
         params = self.env["ir.config_parameter"]
 
         def damage():
             self._backdate_edits()
             self.env.cr.execute(
-                SQL("UPDATE res_partner SET rfm_monetary = 1 WHERE id IN %s", tuple(customers.ids))
+                SQL(
+                    "UPDATE crm_customer_analytics SET rfm_monetary = 1 WHERE partner_id IN %s",
+                    tuple(customers.ids),
+                )
             )
-            customers.invalidate_recordset()
+            self.env.invalidate_all()
 
         # a usable state: the incremental run keeps the stored figures
         damage()
-        Partner._analytics_refresh_rfm(today=D(2025, 6, 30))
+        self.analytics._analytics_refresh_rfm(today=D(2025, 6, 30))
         self.assertEqual(customers.mapped("rfm_monetary"), [1.0, 1.0, 1.0])
         for state in ("not json", '{"date": "2025-06-01"}'):
             damage()
             params.set_param(RFM_STATE_PARAM, state)
-            Partner._analytics_refresh_rfm(today=D(2025, 6, 30))
-            customers.invalidate_recordset()
+            self.analytics._analytics_refresh_rfm(today=D(2025, 6, 30))
+            self.env.invalidate_all()
             self.assertEqual(customers.mapped("rfm_monetary"), [100.0, 200.0, 300.0])
-            self.assertEqual(Partner._analytics_rfm_state()["date"], D(2025, 6, 30))
+            self.assertEqual(self.analytics._analytics_rfm_state()["date"], D(2025, 6, 30))
         # an earlier day than the last run's, or another window
         damage()
-        Partner._analytics_refresh_rfm(today=D(2025, 6, 15))
-        customers.invalidate_recordset()
+        self.analytics._analytics_refresh_rfm(today=D(2025, 6, 15))
+        self.env.invalidate_all()
         self.assertEqual(customers.mapped("rfm_monetary"), [100.0, 200.0, 300.0])
         damage()
         params.set_param("crm_retail_compile.analytics_rfm_window_days", "365")
-        Partner._analytics_refresh_rfm(today=D(2025, 6, 15))
-        customers.invalidate_recordset()
+        self.analytics._analytics_refresh_rfm(today=D(2025, 6, 15))
+        self.env.invalidate_all()
         self.assertEqual(customers.mapped("rfm_monetary"), [100.0, 200.0, 300.0])
         self.assertEqual(customers.mapped("rfm_m_score"), [1, 2, 4])
 
@@ -292,25 +300,28 @@ class TestRfmRefresh(AnalyticsCommon):
         """The nightly run trusts the stored figures of customers without
         changes; the administrator's refresh button recomputes them all."""
         Partner = self.env["res.partner"]
-        today = Partner._analytics_today()
+        today = self.analytics._analytics_today()
         customer = self._customers(1, "Button")
         self._events([(customer, today - datetime.timedelta(days=10), 100.0)])
-        Partner._analytics_refresh_rfm()
+        self.analytics._analytics_refresh_rfm()
         self.assertEqual(customer.rfm_monetary, 100.0)
         self._backdate_edits()
         # figures damaged by hand (a restore, a manual SQL fix gone wrong)
         self.env.cr.execute(
-            SQL("UPDATE res_partner SET rfm_monetary = 1 WHERE id = %s", customer.id)
+            SQL(
+                "UPDATE crm_customer_analytics SET rfm_monetary = 1 WHERE partner_id = %s",
+                customer.id,
+            )
         )
-        customer.invalidate_recordset()
-        Partner._analytics_refresh_rfm()
+        self.env.invalidate_all()
+        self.analytics._analytics_refresh_rfm()
         self.assertEqual(customer.rfm_monetary, 1.0)
         Partner.with_user(self.retail_admin).action_refresh_customer_analytics()
-        customer.invalidate_recordset()
+        self.env.invalidate_all()
         # queued, not run inline: the job refreshes
         self.assertEqual(customer.rfm_monetary, 1.0)
         self.assertEqual(run_jobs(self.env, "_job_customer_analytics"), 1)
-        customer.invalidate_recordset()
+        self.env.invalidate_all()
         self.assertEqual(customer.rfm_monetary, 100.0)
         with self.assertRaises(AccessError):
             Partner.with_user(self.staff_a).action_refresh_customer_analytics()
@@ -324,7 +335,10 @@ class TestRfmRefresh(AnalyticsCommon):
         self.env.flush_all()
         # the 18.0.1.0.0 columns (DDL is rolled back with the test)
         cr.execute(
-            SQL("ALTER TABLE res_partner ADD COLUMN rfm_recency_days int, ADD COLUMN rfm_date date")
+            SQL(
+                "ALTER TABLE res_partner ADD COLUMN rfm_recency_days int, "
+                "ADD COLUMN rfm_date date, ADD COLUMN rfm_last_purchase_date date"
+            )
         )
         cr.execute(
             SQL(
@@ -337,8 +351,10 @@ class TestRfmRefresh(AnalyticsCommon):
         migration.migrate(cr, "18.0.1.0.0")
         # the migration writes with SQL, as upgrades do: drop the caches
         self.env.registry.clear_cache()
-        customer.invalidate_recordset()
-        self.assertEqual(customer.rfm_last_purchase_date, D(2025, 3, 8))
+        self.env.invalidate_all()
+        # (18.0.1.7.0 then moves the column into crm_customer_analytics)
+        cr.execute(SQL("SELECT rfm_last_purchase_date FROM res_partner WHERE id = %s", customer.id))
+        self.assertEqual(cr.fetchone()[0], D(2025, 3, 8))
         self.assertEqual(
             self.env["ir.config_parameter"].get_param("crm_retail_compile.analytics_rfm_date"),
             "2025-03-20",
@@ -351,14 +367,13 @@ class TestRfmRefresh(AnalyticsCommon):
     def test_nightly_jobs_use_the_business_time_zone(self):
         """The scheduler runs as a user who may be in Brussels: local days
         of purchases are Hong Kong days unless configured otherwise."""
-        Partner = self.env["res.partner"]
         params = self.env["ir.config_parameter"]
         self.env.user.tz = "Europe/Brussels"
-        self.assertEqual(Partner._analytics_tz(), "Asia/Hong_Kong")
+        self.assertEqual(self.analytics._analytics_tz(), "Asia/Hong_Kong")
         params.set_param("crm_retail_compile.analytics_tz", "Asia/Macau")
-        self.assertEqual(Partner._analytics_tz(), "Asia/Macau")
+        self.assertEqual(self.analytics._analytics_tz(), "Asia/Macau")
         params.set_param("crm_retail_compile.analytics_tz", "Mars/Olympus")
-        self.assertEqual(Partner._analytics_tz(), "Asia/Hong_Kong")
+        self.assertEqual(self.analytics._analytics_tz(), "Asia/Hong_Kong")
 
     def test_sql_segment_mapping_matches_the_library(self):
         combos = [
@@ -413,7 +428,7 @@ class TestRfmRefresh(AnalyticsCommon):
         self.assertIn("25_34", [row[0] for row in rows])
 
     def test_staff_see_the_segment(self):
-        self.cust_a.sudo().write({"rfm_segment": "loyal", "rfm_score": "345"})
+        self._set_analytics(self.cust_a, rfm_segment="loyal", rfm_score="345")
         self.assertEqual(self.cust_a.with_user(self.staff_a).rfm_segment, "loyal")
 
 
@@ -519,9 +534,8 @@ class TestForecastEvaluation(AnalyticsCommon):
         self.assertEqual(sum(segments.mapped("actual_purchases")), actual.sum())
 
     def test_forecast_stored_on_customers(self):
-        Partner = self.env["res.partner"]
-        Partner._analytics_refresh_rfm(today=self.CAL_END)
-        run = Partner._analytics_refresh_forecast(today=self.CAL_END)
+        self.analytics._analytics_refresh_rfm(today=self.CAL_END)
+        run = self.analytics._analytics_refresh_forecast(today=self.CAL_END)
         self.assertEqual(run.run_type, "forecast")
         customer = self.customers[9]
         self.assertEqual(customer.forecast_date, self.CAL_END)
@@ -547,14 +561,13 @@ class TestWinback(AnalyticsCommon):
         consenting, silent, other_purpose = self._customers(
             3, "Valuable", retail_branch_id=self.branch_a.id
         )
-        (consenting | silent | other_purpose).write(
-            {
-                "rfm_m_score": 5,
-                "rfm_segment": "at_risk",
-                "forecast_p_alive": 0.2,
-                "forecast_clv": 5000.0,
-                "forecast_date": D(2025, 1, 1),
-            }
+        self._set_analytics(
+            consenting | silent | other_purpose,
+            rfm_m_score=5,
+            rfm_segment="at_risk",
+            forecast_p_alive=0.2,
+            forecast_clv=5000.0,
+            forecast_date=D(2025, 1, 1),
         )
         Consent = self.env["crm.privacy.consent"]
         winback = self.env.ref("crm_retail_compile.purpose_winback")
@@ -576,19 +589,18 @@ class TestWinback(AnalyticsCommon):
                 },
             ]
         )
-        Partner = self.env["res.partner"]
-        candidates = Partner._analytics_winback_candidates()
+        candidates = self.analytics._analytics_winback_candidates()
         self.assertEqual(candidates, consenting | silent | other_purpose)
-        activities = Partner._analytics_create_winback_activities()
+        activities = self.analytics._analytics_create_winback_activities()
         self.assertEqual(activities.mapped("res_id"), [consenting.id])
         self.assertEqual(activities.user_id, self.manager_a)
         self.assertIn("SMS", str(activities.note))
         self.assertNotIn("Email", str(activities.note))
         # no second open activity for the same customer
-        self.assertFalse(Partner._analytics_create_winback_activities())
+        self.assertFalse(self.analytics._analytics_create_winback_activities())
         # an active customer is not a candidate
-        consenting.forecast_p_alive = 0.9
-        self.assertNotIn(consenting, Partner._analytics_winback_candidates())
+        consenting.crm_analytics_id.forecast_p_alive = 0.9
+        self.assertNotIn(consenting, self.analytics._analytics_winback_candidates())
 
 
 class TestAffinity(AnalyticsCommon):

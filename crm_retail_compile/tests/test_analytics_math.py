@@ -341,6 +341,40 @@ class TestEvaluationArithmetic(unittest.TestCase):
         seg_a = next(line for line in lines if line["key"] == "a")
         self.assertEqual((seg_a["customers"], seg_a["actual"], seg_a["naive"]), (2, 3.0, 2.0))
 
+    def test_channel_lines(self):
+        # customer 0: 3 store, 1 online purchases; 1: online only; 2: no share
+        shares = np.array([[3.0, 1.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 0.0]])
+        forecast = np.array([2.0, 1.0, 5.0])
+        naive = np.array([4.0, 2.0, 1.0])
+        actual = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 1.0]])
+        store, online, phone = evaluation.channel_lines(
+            ["store", "online", "phone"],
+            shares,
+            forecast,
+            naive,
+            forecast * 10,
+            naive * 10,
+            actual=actual,
+            actual_spend=actual * 10,
+        )
+        self.assertEqual((store["group_type"], store["key"]), ("channel", "store"))
+        self.assertEqual(store["customers"], 1)
+        self.assertAlmostEqual(store["forecast"], 1.5)
+        self.assertAlmostEqual(online["forecast"], 0.5 + 1.0)
+        self.assertAlmostEqual(store["naive"] + online["naive"], 6.0)
+        self.assertAlmostEqual(store["forecast_spend"], 15.0)
+        self.assertEqual((online["customers"], online["actual"]), (2, 2.0))
+        self.assertAlmostEqual(online["mae"], (0.5 + 1.0) / 2)
+        # the channel forecasts sum to the forecast of the customers with a share
+        self.assertAlmostEqual(store["forecast"] + online["forecast"] + phone["forecast"], 3.0)
+        # a purchase without a calibration share: actual, no forecast
+        self.assertEqual((phone["customers"], phone["forecast"], phone["actual"]), (1, 0.0, 1.0))
+        # a forecast run: no actuals
+        lines = evaluation.channel_lines(
+            ["store"], [[1.0], [2.0]], [1.0, 2.0], [0, 0], [0, 0], [0, 0]
+        )
+        self.assertEqual((lines[0]["forecast"], lines[0]["actual"]), (3.0, 0.0))
+
 
 class TestAffinity(unittest.TestCase):
     # C1 {A, B}, C2 {A, B, C}, C3 {A, C}, C4 {B}, C5 {A}

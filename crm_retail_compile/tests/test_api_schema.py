@@ -118,10 +118,23 @@ class TestApiSchema(unittest.TestCase):
         values, _refs = schema.clean_customer({"email": "a@example.com", "birthday_year": 0})
         self.assertEqual(values["birthday_year"], 0, "0: year unknown")
 
+    def test_order_channel(self):
+        # not given: decided by the order's branch (crm_retail_api_order.py)
+        self.assertFalse(schema.clean_order(ORDER)["channel"])
+        for channel in ("store", "online", "wholesale", "phone"):
+            self.assertEqual(schema.clean_order(dict(ORDER, channel=channel))["channel"], channel)
+        for bad in ("fax", "Online", 7, True, ["store"], {"a": 1}):
+            with self.subTest(channel=bad):
+                message = self.assertRefused(
+                    schema.clean_order, dict(ORDER, channel=bad), field="channel"
+                )
+                self.assertIn("must be one of store, online, wholesale, phone", message)
+
     def test_unknown_keys_are_refused_with_the_allowed_ones(self):
         message = self.assertRefused(schema.clean_order, dict(ORDER, shoe=1), field="shoe")
         self.assertIn(
-            "allowed: branch, confirm, customer, date, external_ref, lines, note", message
+            "allowed: branch, channel, confirm, customer, date, external_ref, lines, note",
+            message,
         )
         self.assertRefused(schema.clean_order_line, {"product": "RING", "tax": 1}, field="tax")
         message = self.assertRefused(

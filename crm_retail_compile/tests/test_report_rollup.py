@@ -13,14 +13,22 @@ from odoo.tools import SQL
 from odoo.addons.crm_privacy_pdpo.tests.job_helpers import pending_jobs, run_jobs
 
 from ..lib import report_engine, report_rollup
-from .common import RetailCommon
+from .common import AdhocRunMixin, RetailCommon
 
 ROLLUP = "crm.sales.line.rollup"
 MEASURES = ["revenue", "profit", "cost", "margin_pct", "quantity", "orders", "customers"]
 
 
 @tagged("post_install", "-at_install")
-class TestReportRollup(RetailCommon):
+class TestReportRollup(AdhocRunMixin, RetailCommon):
+    ADHOC_OFF_KEY = "crm_report_no_rollup"
+    ADHOC_DEFAULTS = {
+        "date_from": "2026-04-01",
+        "date_to": "2026-04-30",
+        "dataset": "order_lines",
+        "measures": MEASURES,
+    }
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -29,6 +37,9 @@ class TestReportRollup(RetailCommon):
         cls.env["crm.report.field"]._sync_from_datasets()
         cls.retail_admin.retail_department_id = cls.dept_marketing
         cls.env["ir.config_parameter"].sudo().set_param("crm_retail_compile.report_rollup", "1")
+        # the rollup itself, not the monthly cells built from it
+        # (test_report_cells.py)
+        cls.env["ir.config_parameter"].sudo().set_param("crm_retail_compile.report_cells", "0")
         Category = cls.env["product.category"]
         cls.rings = Category.create({"name": "T Rings"})
         cls.watches = Category.create({"name": "T Watches"})
@@ -70,30 +81,6 @@ class TestReportRollup(RetailCommon):
             order.action_confirm()
 
     # ------------------------------------------------------------------
-    def adhoc(self, user, rollup=True, **values):
-        values.setdefault("date_from", "2026-04-01")
-        values.setdefault("date_to", "2026-04-30")
-        values.setdefault("dataset", "order_lines")
-        values.setdefault("measures", MEASURES)
-        Query = self.Query.with_context(crm_report_no_rollup=not rollup)
-        run = self.Run.browse(Query.with_user(user).run_adhoc(values))
-        self.assertEqual(run.state, "done", run.error)
-        return run
-
-    def source(self, run):
-        """The model the run's query reads."""
-        return run.with_context(crm_report_foreground=True)._compile().dataset.model
-
-    def rows(self, run):
-        """{(dimension values...): {measure: value}} of the run's lines."""
-        specs = run._column_specs()
-        keys = [s["slot"] for s in specs if s["kind"] in ("char", "date")]
-        measures = {s["code"]: s["slot"] for s in specs if s["kind"] not in ("char", "date")}
-        return {
-            tuple(str(line[k]) for k in keys): {c: line[s] for c, s in measures.items()}
-            for line in run.line_ids
-        }
-
     def sql(self, where=None):
         """The figures by product category and Hong Kong month, by hand over
         the lines, for the UTC days of April 2026."""
@@ -127,19 +114,12 @@ class TestReportRollup(RetailCommon):
             for name, month, *values in rows
         }
 
-    def assertSameFigures(self, got, expected):
-        self.assertEqual(set(got), set(expected))
-        for key, figures in expected.items():
-            for code, value in figures.items():
-                with self.subTest(group=key, measure=code):
-                    self.assertAlmostEqual(float(got[key][code] or 0), value, places=2)
-
     # ------------------------------------------------------------------
     def test_rollup_equals_lines_and_hand_written_sql(self):
         query = {"dimensions": ["product_category"], "period": "month"}
         run = self.adhoc(self.retail_admin, **query)
         self.assertEqual(self.source(run), ROLLUP)
-        raw = self.adhoc(self.retail_admin, rollup=False, **query)
+        raw = self.adhoc(self.retail_admin, source_on=False, **query)
         self.assertEqual(
             raw.with_context(crm_report_no_rollup=True)._compile().dataset.model,
             "sale.order.line",
@@ -233,7 +213,7 @@ class TestReportRollup(RetailCommon):
         self.assertEqual(self.source(run), ROLLUP)
         raw = self.adhoc(
             analyst,
-            rollup=False,
+            source_on=False,
             dimensions=["branch", "district"],
             period="none",
             filters=[("order_partner_id", "=", self.cust_a.id)],

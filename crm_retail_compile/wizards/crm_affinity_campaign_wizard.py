@@ -1,6 +1,6 @@
 from odoo import _, fields, models
 
-from ..models.res_partner_analytics import CONSENT_CHANNELS
+from ..models.crm_customer_analytics_winback import CONSENT_CHANNELS
 
 
 class CrmAffinityCampaignWizard(models.TransientModel):

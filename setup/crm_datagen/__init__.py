@@ -76,6 +76,10 @@ Notes:
   installed) and the other columns follow the database; the company currency
   becomes HKD when no journal item exists yet (demo data has some: the
   currency is then kept).
+* Each order has its sales channel and team (``order_channels``): the online
+  store's orders online, about 6% of the shops' orders taken by telephone,
+  and the orders of one customer in 40 (trade accounts) wholesale, on an
+  "Online Store" and a "Wholesale" team (found by their channel or created).
 
 The names below are the package's public helpers (used by the unit tests
 in ``tests/test_generate_data_unit.py``).
@@ -95,7 +99,15 @@ from .customers import (
 )
 from .database import copy_escape, copy_literal, date_strings, day_strings
 from .generate import generate, with_jewellery
-from .orders import day_weights, line_amounts, months_back, plan_order_sizes, round_half_up_div
+from .orders import (
+    SALES_CHANNEL_NAMES,
+    day_weights,
+    line_amounts,
+    months_back,
+    order_channels,
+    plan_order_sizes,
+    round_half_up_div,
+)
 from .products import nice_price, plan_products
 from .refdata import CATEGORIES, HK_FIXED_PREFIXES, HK_MOBILE_PREFIXES, VISITOR_COUNTRIES
 from .settings import CUSTOMER_BATCH
@@ -106,6 +118,7 @@ __all__ = [
     "CUSTOMER_BATCH",
     "HK_FIXED_PREFIXES",
     "HK_MOBILE_PREFIXES",
+    "SALES_CHANNEL_NAMES",
     "VISITOR_COUNTRIES",
     "NameBook",
     "PhoneBook",
@@ -124,6 +137,7 @@ __all__ = [
     "membership_number",
     "months_back",
     "nice_price",
+    "order_channels",
     "parse_args",
     "plan_order_sizes",
     "plan_products",

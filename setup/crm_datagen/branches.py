@@ -31,6 +31,8 @@ class Reference:
     currency_name: str = ""
     pricelist_id: int = 0
     team_id: int | None = None
+    # the sales team of each channel of orders.SALES_CHANNEL_NAMES
+    channel_team_ids: list = field(default_factory=lambda: [None] * 4)
     uom_id: int = 0
     validity_days: int = 0
     require_signature: bool = False
@@ -198,6 +200,30 @@ def add_team_members(env, team, users):
         env["crm.team.member"].create([{"crm_team_id": team.id, "user_id": uid} for uid in missing])
 
 
+# the teams of the channels other than the shops' (found by their channel,
+# else created); the shops' team sells in store and takes telephone orders
+CHANNEL_TEAMS = (("online", "Online Store"), ("wholesale", "Wholesale"))
+
+
+def ensure_channel_teams(env, company, team):
+    """The team id of each sales channel (store, online, wholesale, phone)."""
+    Team = env["crm.team"]
+    store = team.id if team else None
+    if "crm_sales_channel" not in Team._fields:
+        return [store] * 4
+    if team and not team.crm_sales_channel:
+        team.crm_sales_channel = "store"
+    ids = {"store": store, "phone": store}
+    for code, name in CHANNEL_TEAMS:
+        found = Team.search(
+            [("crm_sales_channel", "=", code), ("company_id", "in", [company.id, False])], limit=1
+        )
+        if not found:
+            found = Team.create({"name": name, "crm_sales_channel": code, "company_id": company.id})
+        ids[code] = found.id
+    return [ids[code] for code in ("store", "online", "wholesale", "phone")]
+
+
 def prepare_reference(env, args):
     """Create or find the configuration records; return the ids the bulk data uses."""
     ref = Reference()
@@ -213,6 +239,7 @@ def prepare_reference(env, args):
     team = env.ref("sales_team.team_sales_department", raise_if_not_found=False)
     team = team or env["crm.team"].search([("company_id", "in", [company.id, False])], limit=1)
     ref.team_id = team.id if team else None
+    ref.channel_team_ids = ensure_channel_teams(env, company, team)
     ref.uom_id = env.ref("uom.product_uom_unit").id
     ref.validity_days = company.quotation_validity_days or 0
     ref.require_signature = bool(company.portal_confirmation_sign)

@@ -8,7 +8,8 @@ Mother's Day, Christmas Eve, a few percent growth a year);
 day after the customer's enrolment, a branch, a time of day, a salesperson
 and a state (recent orders are more often quotations), then the lines:
 products (premium ones for the higher tiers), quantities, member discounts,
-a few irregular discounts and below-cost prices.  :func:`line_amounts`
+a few irregular discounts and below-cost prices, and the channel
+(:func:`order_channels`).  :func:`line_amounts`
 computes the stored amounts exactly as the ORM does (integer cents, half-up
 rounding, no tax).
 """
@@ -32,6 +33,22 @@ from .refdata import (
     TIER_PREMIUM_RATE,
 )
 from .settings import HK_UTC_OFFSET, STREAM_ORDERS, batch_rng
+
+# where orders are made (sale.order.crm_sales_channel, in this order): the
+# online store's orders online; in the shops most in store, a few taken by
+# telephone, and the trade accounts' (one customer in TRADE_ACCOUNT_EVERY)
+# wholesale
+SALES_CHANNEL_NAMES = np.array(["store", "online", "wholesale", "phone"])
+PHONE_ORDER_RATE = 0.06
+TRADE_ACCOUNT_EVERY = 40
+
+
+def order_channels(rng, is_web, partner_ids):
+    """Index in SALES_CHANNEL_NAMES of each order's channel."""
+    n = len(is_web)
+    phone = rng.random(n) < PHONE_ORDER_RATE
+    trade = np.asarray(partner_ids, dtype=np.int64) % TRADE_ACCOUNT_EVERY == 0
+    return np.where(is_web, 1, np.where(trade, 2, np.where(phone, 3, 0)))
 
 
 def months_back(day, months):
@@ -221,6 +238,12 @@ def order_batch(ctx, b_index, order_ids, numbers, sizes):
     with np.errstate(divide="ignore", invalid="ignore"):
         order_ratio = np.where(amount != 0, (margin_sum / 100.0) / (amount / 100.0), 0.0)
 
+    # drawn last: the other figures stay those of the same seed before
+    channels = order_channels(rng, is_web, cust.ids[c])
+    teams = np.array(
+        ["\\N" if team is None else str(team) for team in ref.channel_team_ids], dtype=object
+    )[channels]
+
     state_names = np.array(["draft", "sale", "cancel"])
     partners = cust.ids[c].tolist()
     created_s, written_s = date_strings(created), date_strings(written)
@@ -245,6 +268,8 @@ def order_batch(ctx, b_index, order_ids, numbers, sizes):
         (amount / 100).tolist(),
         (margin_sum / 100).tolist(),
         order_ratio.tolist(),
+        teams.tolist(),
+        SALES_CHANNEL_NAMES[channels].tolist(),
     ]
     first_line = ctx.next_line_id
     ctx.next_line_id += total

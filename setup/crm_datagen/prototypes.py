@@ -184,6 +184,9 @@ ORDER_VARIABLE = [
     ("amount_total", "%.2f"),
     ("margin", "%.2f"),
     ("margin_percent", "%r"),
+    # where the sale is made and its team (orders.order_channels)
+    ("team_id", "%s"),
+    ("crm_sales_channel", "%s"),
 ]
 LINE_VARIABLE = [
     ("id", "%d"),
@@ -386,7 +389,6 @@ def build_specs(cr, ref, prototypes):
         {
             **common,
             "pricelist_id": ref.pricelist_id,
-            "team_id": ref.team_id,
             "currency_rate": 1.0,
             "amount_tax": 0.0,
             "locked": False,

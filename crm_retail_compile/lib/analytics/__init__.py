@@ -5,6 +5,8 @@
 ``evaluation``: calibration/holdout evaluation against a naive baseline.
 ``affinity``: category co-purchase rules (support, confidence, lift).
 ``online``: category preferences scored from online behaviour.
+``rfm_sql``: the same segment rules and age bands as SQL (``odoo.tools.SQL``,
+not imported here: the models import it, the benchmarks need no Odoo).
 
 The Odoo models are thin adapters: they read the aggregated arrays from the
 database with one query and write the results back with one statement.

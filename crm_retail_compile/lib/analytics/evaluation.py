@@ -16,6 +16,10 @@ baseline, per customer group and overall.
 * Error measures over the customers of a group:
   MAE = sum |forecast - actual| / n,  WAPE = sum |forecast - actual| / sum actual
   (undefined, None, when the group bought nothing).
+* Sales channels: each customer's forecast, naive baseline and their spends
+  are split across the channels by the customer's share of calibration
+  purchases per channel; the actual of a channel is what the customer bought
+  there in the holdout (channel_lines).
 """
 
 import numpy as np
@@ -127,3 +131,45 @@ def evaluate(
             n_spend = n * np.asarray(calibration["spend_each"], dtype=float)
             lines.append(group_line("month", key, f, a, n, f * spend_each, a_spend, n_spend))
     return per_customer, lines
+
+
+def channel_lines(
+    channels,
+    shares,
+    forecast,
+    naive,
+    forecast_spend,
+    naive_spend,
+    actual=None,
+    actual_spend=None,
+):
+    """Group lines per sales channel.
+
+    ``channels``: the channel keys (columns); ``shares``: matrix customers x
+    channels of calibration purchases per channel (counts or shares; each row
+    is normalised, a row of zeros gets no share). ``forecast``, ``naive`` and
+    their spends are per customer and split by the row's shares, so the
+    channel forecasts sum to the overall forecast of the customers with a
+    share. ``actual``/``actual_spend``: matrices customers x channels of the
+    holdout (None: zeros, a forecast run). A channel line counts the
+    customers with a share or an actual purchase in the channel.
+    """
+    shares = np.asarray(shares, dtype=float).reshape(len(forecast), len(channels))
+    totals = shares.sum(axis=1, keepdims=True)
+    weights = np.zeros_like(shares)
+    np.divide(shares, totals, out=weights, where=totals > 0)
+    zeros = np.zeros_like(shares)
+    actual = zeros if actual is None else np.asarray(actual, dtype=float)
+    actual_spend = zeros if actual_spend is None else np.asarray(actual_spend, dtype=float)
+    per_customer = [
+        np.asarray(v, dtype=float) for v in (forecast, naive, forecast_spend, naive_spend)
+    ]
+    lines = []
+    for j, channel in enumerate(channels):
+        w = weights[:, j]
+        mask = (w > 0) | (actual[:, j] > 0)
+        f, n, fs, ns = (v[mask] * w[mask] for v in per_customer)
+        lines.append(
+            group_line("channel", channel, f, actual[mask, j], n, fs, actual_spend[mask, j], ns)
+        )
+    return lines

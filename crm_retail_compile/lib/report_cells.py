@@ -1,0 +1,524 @@
+"""Monthly pre-aggregated cells: interactive aggregates that read thousands
+of rows, not millions, with the same figures as the rows they sum.
+
+A *cell source* (``CELL_SOURCES``) is a report dataset's source table (the
+sales events, the pre-aggregated order lines, the customer profit) summed per
+local month at a few *grains* (``CellSource.sets``: the company with none,
+one or two of the source's own dimensions, e.g. ``branch`` or ``branch,
+product_category``). ``crm.report.cell`` (models/crm_report_cell.py) holds
+them; a run reads them when they answer its query exactly
+(``plan``), otherwise the rows themselves.
+
+Additive measures (sums, counts, net orders) are summed per cell. Distinct
+counts (customers, orders) are not additive across cells: a customer who
+bought in January and in March is one customer of the quarter. They are kept
+exact with one row per cell and *previous active unit*: for each customer
+(or order) of a cell, the unit (see below) in which the same customer was
+last active at the same grain. A customer is counted once in a period (or in
+the whole run) at its first unit inside it: its row's previous unit lies
+before the period or before the run's first day. So
+
+    distinct(K, months m1..m2) = SUM(count) over the rows of K with m1 <= month <= m2
+                                 whose previous unit is empty, before m1's
+                                 period, or before the run's first day
+
+which the run filters with flags stored on each row (``new_month``,
+``new_quarter``, ``new_year``, ``prev_unit``) and sums like any measure.
+
+*Units.* A run filters its rows by UTC days (``event_date >= date_from``)
+and groups them by local months (Hong Kong, UTC+8). The first eight hours of
+a local month fall on the last UTC day of the month before: each local month
+is kept as two units, its *head* (unit = that UTC day) and its *body* (unit =
+the first day of the month), so a run whose dates start on the first of a
+month (and end on one, or after the last row) selects exactly the units its
+UTC filter selects.
+
+A run reads the cells only when (``plan``): the cells are built and nothing
+changed since in their source (statement triggers queue the source), the
+requester's time zone is the cells' one, the query is aggregated, its
+dimensions and measures are in the cells, the period is a month, quarter or
+year (or none), its filters are empty, the requester's record rules on the
+source name only the company and the branch, the visible (company, branch)
+pairs are one company and either every branch of the run's months or one
+branch (or the query groups by branch), and the dates cut no unit.
+Otherwise the run reads the rows (what it did before): same figures, slower.
+
+Plain Python and ``odoo.tools.SQL``: nothing here executes SQL.
+"""
+
+import dataclasses
+import datetime
+from dataclasses import dataclass
+
+from odoo.tools import SQL
+
+from . import report_engine
+
+CELL_MODEL = "crm.report.cell"
+CELL_TABLE = "crm_report_cell"
+CELL_TZ = "Asia/Hong_Kong"
+# the columns of the rows visible to a user: record rules naming other
+# fields send the run to the rows
+VISIBILITY = ("company_id", "retail_branch_id")
+PERIODS = ("month", "quarter", "year")
+# row kinds: the sums of a cell, or the distinct count of one measure
+SUM_KIND = "sum"
+# aggregates the cells keep as sums of the source's rows
+ADDITIVE = frozenset(
+    {
+        "sum",
+        "count",
+        "count_set",
+        "difference",
+        "sum_if_revenue",
+        "sum_if_revenue_value",
+        "count_type",
+        "net_orders",
+        "count_value",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CellSource:
+    code: str  # crm.report.cell.source
+    dataset: str  # the report dataset code whose source model this is
+    model: str  # the model (and rules) of the rows
+    table: str
+    # SQL over the alias ``s``: the UTC day the run's dates filter, the
+    # local day the period groups by
+    utc_day: str
+    local_day: str
+    # dimension code -> column of the source (the same field on the cells)
+    dims: dict
+    # the rows of the source a report reads (the dataset's base domain)
+    where: str = "TRUE"
+    # columns whose values each lie in one unit (an order has one day):
+    # their distinct counts need no previous unit
+    single_unit: frozenset = frozenset()
+
+    def sets(self):
+        """The grains kept: none, one or two dimensions (the branch with
+        another), the company always."""
+        others = [d for d in self.dims if d != "branch"]
+        sets = [(), ("branch",)]
+        for dim in others:
+            sets += [(dim,), ("branch", dim)]
+        return [tuple(sorted(s)) for s in sets]
+
+
+CELL_SOURCES = {
+    "events": CellSource(
+        code="events",
+        dataset="sales_events",
+        model="crm.sales.event",
+        table="crm_sales_event",
+        utc_day="(s.event_date)::date",
+        local_day="(timezone('Asia/Hong_Kong', timezone('UTC', s.event_date)))::date",
+        dims={
+            "branch": "retail_branch_id",
+            "tier": "membership_tier_id",
+            "salesperson": "user_id",
+            "sales_team": "team_id",
+            "step": "event_type",
+            "sales_channel": "sales_channel",
+        },
+    ),
+    "lines": CellSource(
+        code="lines",
+        dataset="order_lines",
+        model="crm.sales.line.rollup",
+        table="crm_sales_line_rollup",
+        utc_day="s.order_date",
+        local_day="s.local_date",
+        dims={
+            "branch": "retail_branch_id",
+            "product_category": "categ_id",
+            "salesperson": "salesman_id",
+            "sales_channel": "sales_channel",
+        },
+        single_unit=frozenset({"order_id"}),
+    ),
+    "profit": CellSource(
+        code="profit",
+        dataset="customer_profit",
+        model="crm.customer.profit",
+        table="crm_customer_profit",
+        utc_day="s.month",
+        local_day="s.month",
+        dims={
+            "branch": "retail_branch_id",
+            "home_branch": "home_branch_id",
+            "district": "district_id",
+            "tier": "membership_tier_id",
+            "channel": "retail_channel",
+            "residency": "residency",
+            "main_channel": "sales_channel",
+        },
+    ),
+}
+
+
+def set_code(dims):
+    return ",".join(sorted(dims))
+
+
+def source_for_model(model):
+    """The cell source of a dataset source model, or None."""
+    for source in CELL_SOURCES.values():
+        if source.model == model:
+            return source
+    return None
+
+
+def dataset_of_model(datasets, model):
+    """The dataset (or pre-calculated or pre-aggregated source) read from
+    ``model``, among ``datasets``."""
+    for dataset in datasets.values():
+        for candidate in (dataset, dataset.precalc, dataset.rollup):
+            if candidate is not None and candidate.model == model:
+                return candidate
+    return None
+
+
+def source_measures(source, dataset):
+    """{code: (kind, Measure of the dataset)} of the dataset's measures the
+    cells keep: ``"sum"`` (additive, a column summed per cell),
+    ``"distinct"`` (a distinct count over a column of the source) or
+    ``"ratio"`` (recomputed from two kept measures)."""
+    kept = {}
+    for code, measure in dataset.measures.items():
+        agg = measure.agg
+        if agg[0] in ADDITIVE and all("." not in p for p in _source_fields(agg)):
+            kept[code] = ("sum", measure)
+        elif agg[0] == "count_distinct" and "." not in agg[1]:
+            kept[code] = ("distinct", measure)
+    for code, measure in dataset.measures.items():
+        agg = measure.agg
+        if agg[0] == "ratio" and agg[1] in kept and agg[2] in kept:
+            kept[code] = ("ratio", measure)
+    return kept
+
+
+def _source_fields(agg):
+    """The field paths an aggregate names (values aside)."""
+    kind = agg[0]
+    if kind in ("count_type", "net_orders"):
+        return {"event_type"}
+    if kind == "sum_if_revenue":
+        return {agg[1], "is_revenue"}
+    if kind == "sum_if_revenue_value":
+        return {agg[1], agg[2], "is_revenue"}
+    if kind == "count_value":
+        return {agg[1]}
+    if kind == "difference":
+        return {agg[1], agg[2]}
+    return {agg[1]}
+
+
+def cell_dataset(source, dataset, cell_fields):
+    """The report dataset over ``crm.report.cell`` that answers ``dataset``
+    from the cells of ``source``: the same dimension and measure codes,
+    labels and types; sums and distinct counts are sums of cell columns
+    named after their measure (``cell_fields``: the columns the cells
+    have)."""
+    dimensions = {
+        code: dataclasses.replace(dataset.dimensions[code], path=column)
+        for code, column in source.dims.items()
+        if code in dataset.dimensions and "." not in dataset.dimensions[code].path
+    }
+    measures = {}
+    for code, (kind, measure) in source_measures(source, dataset).items():
+        if kind == "ratio":
+            measures[code] = measure
+        elif code in cell_fields:
+            measures[code] = dataclasses.replace(
+                measure,
+                agg=("sum", code),
+                kind=report_engine.measure_kind(measure),
+            )
+    return report_engine.Dataset(
+        model=CELL_MODEL,
+        label=dataset.label,
+        date_field="unit",
+        period_field="month",
+        customer_field=None,
+        dimensions=dimensions,
+        measures={c: m for c, m in measures.items() if _ratio_ok(m, measures)},
+    )
+
+
+def _ratio_ok(measure, measures):
+    agg = measure.agg
+    return agg[0] != "ratio" or (agg[1] in measures and agg[2] in measures)
+
+
+# ----------------------------------------------------------------------
+# Build
+# ----------------------------------------------------------------------
+def _unit_sql(source):
+    """The unit of a source row: its UTC day on a local month's head, else
+    the first day of its local month."""
+    return SQL(
+        "CASE WHEN (%(utc)s) < date_trunc('month', (%(local)s)::timestamp)::date "
+        "THEN (%(utc)s) ELSE date_trunc('month', (%(local)s)::timestamp)::date END",
+        utc=SQL(source.utc_day),
+        local=SQL(source.local_day),
+    )
+
+
+def _month_sql(source):
+    return SQL("date_trunc('month', (%s)::timestamp)::date", SQL(source.local_day))
+
+
+def _measure_sql(agg):
+    """SQL of an additive aggregate over the source alias ``s``."""
+
+    def field_sql(path):
+        return SQL.identifier("s", path)
+
+    return report_engine._aggregate(agg, field_sql, field_sql, None)
+
+
+def build_sums_sql(source, dims, sums):
+    """INSERT of the sum rows of ``source`` at the grain ``dims``.
+    ``sums``: {cell column: aggregate} of the additive measures."""
+    columns = [source.dims[d] for d in dims]
+    keys = [SQL.identifier("s", "company_id")] + [SQL.identifier("s", c) for c in columns]
+    values = [_measure_sql(agg) for agg in sums.values()]
+    return SQL(
+        """
+        INSERT INTO crm_report_cell (source, set_code, kind, company_id, %(dim_cols)s
+                                     month, unit, %(sum_cols)s)
+        SELECT %(source)s, %(set_code)s, %(kind)s, %(keys)s, %(month)s, %(unit)s, %(values)s
+          FROM %(table)s s
+         WHERE %(where)s
+         GROUP BY %(keys)s, %(month)s, %(unit)s
+        """,
+        dim_cols=SQL("").join(SQL("%s, ", SQL.identifier(c)) for c in columns),
+        sum_cols=SQL(", ").join(SQL.identifier(c) for c in sums),
+        source=source.code,
+        set_code=set_code(dims),
+        kind=SUM_KIND,
+        keys=SQL(", ").join(keys),
+        month=_month_sql(source),
+        unit=_unit_sql(source),
+        values=SQL(", ").join(values),
+        table=SQL.identifier(source.table),
+        where=SQL(source.where),
+    )
+
+
+def build_distinct_sql(source, dims, code, column):
+    """INSERT of the distinct-count rows of measure ``code`` (distinct
+    values of the source's ``column``) at the grain ``dims``: per cell and
+    previous active unit of the same value at the same grain."""
+    columns = ["company_id"] + [source.dims[d] for d in dims]
+    keys = SQL(", ").join(SQL.identifier(c) for c in columns)
+    src_keys = SQL(", ").join(SQL.identifier("s", c) for c in columns)
+    return SQL(
+        """
+        INSERT INTO crm_report_cell (source, set_code, kind, %(keys)s, month, unit,
+                                     prev_unit, new_month, new_quarter, new_year, %(code_col)s)
+        SELECT %(source)s, %(set_code)s, %(kind)s, %(keys)s, month, unit, prev_unit,
+               prev_month IS NULL OR prev_month < month,
+               prev_month IS NULL OR prev_month < date_trunc('quarter', month::timestamp)::date,
+               prev_month IS NULL OR prev_month < date_trunc('year', month::timestamp)::date,
+               COUNT(*)
+          FROM (SELECT %(keys)s, month, unit,
+                       lag(unit) OVER w AS prev_unit, lag(month) OVER w AS prev_month
+                  FROM (SELECT DISTINCT %(src_keys)s, s.%(value)s AS value,
+                               %(month_sql)s AS month, %(unit_sql)s AS unit
+                          FROM %(table)s s
+                         WHERE %(where)s AND s.%(value)s IS NOT NULL) d
+                WINDOW w AS (PARTITION BY %(keys)s, value ORDER BY unit)) x
+         GROUP BY %(keys)s, month, unit, prev_unit, prev_month
+        """,
+        keys=keys,
+        src_keys=src_keys,
+        code_col=SQL.identifier(code),
+        source=source.code,
+        set_code=set_code(dims),
+        kind=code,
+        value=SQL.identifier(column),
+        month_sql=_month_sql(source),
+        unit_sql=_unit_sql(source),
+        table=SQL.identifier(source.table),
+        where=SQL(source.where),
+    )
+
+
+def build_single_unit_sql(source, dims, code, column):
+    """INSERT of the distinct-count rows of measure ``code`` over a column
+    whose values each lie in one unit: counted per cell, no previous unit."""
+    columns = ["company_id"] + [source.dims[d] for d in dims]
+    src_keys = SQL(", ").join(SQL.identifier("s", c) for c in columns)
+    return SQL(
+        """
+        INSERT INTO crm_report_cell (source, set_code, kind, %(keys)s, month, unit,
+                                     new_month, new_quarter, new_year, %(code_col)s)
+        SELECT %(source)s, %(set_code)s, %(kind)s, %(src_keys)s, %(month_sql)s, %(unit_sql)s,
+               TRUE, TRUE, TRUE, COUNT(DISTINCT s.%(value)s)
+          FROM %(table)s s
+         WHERE %(where)s AND s.%(value)s IS NOT NULL
+         GROUP BY %(src_keys)s, %(month_sql)s, %(unit_sql)s
+        """,
+        keys=SQL(", ").join(SQL.identifier(c) for c in columns),
+        src_keys=src_keys,
+        code_col=SQL.identifier(code),
+        source=source.code,
+        set_code=set_code(dims),
+        kind=code,
+        value=SQL.identifier(column),
+        month_sql=_month_sql(source),
+        unit_sql=_unit_sql(source),
+        table=SQL.identifier(source.table),
+        where=SQL(source.where),
+    )
+
+
+def build_statements(source, dataset, cell_fields, columns=None):
+    """Every INSERT that builds the cells of ``source`` (for ``dataset``).
+    ``columns``: those the source table has (a dimension or measure over
+    a missing one is left out), all when None."""
+    if columns is not None:
+        source = dataclasses.replace(
+            source, dims={code: c for code, c in source.dims.items() if c in columns}
+        )
+        dataset = dataclasses.replace(
+            dataset,
+            measures={
+                code: m
+                for code, m in dataset.measures.items()
+                if m.agg[0] == "ratio" or _source_fields(m.agg) <= set(columns)
+            },
+        )
+    kept = source_measures(source, dataset)
+    sums = {
+        code: measure.agg
+        for code, (kind, measure) in kept.items()
+        if kind == "sum" and code in cell_fields
+    }
+    distinct = {
+        code: measure.agg[1]
+        for code, (kind, measure) in kept.items()
+        if kind == "distinct" and code in cell_fields
+    }
+    statements = []
+    for dims in source.sets():
+        if any(d not in source.dims for d in dims):
+            continue
+        statements.append(build_sums_sql(source, dims, sums))
+        for code, column in distinct.items():
+            build = build_single_unit_sql if column in source.single_unit else build_distinct_sql
+            statements.append(build(source, dims, code, column))
+    return statements
+
+
+# ----------------------------------------------------------------------
+# Plan: may a run read the cells, and which ones
+# ----------------------------------------------------------------------
+@dataclass
+class Plan:
+    set_code: str
+    domain: list  # on crm.report.cell: the rows to sum
+    dataset: report_engine.Dataset  # the cells dataset to compile with
+    distinct: set = dataclasses.field(default_factory=set)  # distinct-count codes
+
+
+def domain_roots(domain):
+    """The first field names of a domain's leaves, or None when a leaf is
+    not a plain condition."""
+    roots = set()
+    for term in domain or []:
+        if isinstance(term, str):
+            continue
+        if not isinstance(term, list | tuple) or len(term) != 3:
+            return None
+        path = term[0]
+        if isinstance(path, int) and not isinstance(path, bool):
+            continue
+        if not isinstance(path, str) or not path:
+            return None
+        roots.add(path.split(".", 1)[0])
+    return roots
+
+
+def query_fits(spec, cells_dataset, filters):
+    """Why the cells cannot answer ``spec`` by its shape (a short reason),
+    or None when they can (visibility and dates aside)."""
+    if spec.detail != "aggregated":
+        return "detail"
+    grouped = [d for d in spec.dimensions if d != "period"]
+    if any(d not in cells_dataset.dimensions for d in grouped):
+        return "dimension"
+    if not spec.measures or any(m not in cells_dataset.measures for m in spec.measures):
+        return "measure"
+    if "period" in spec.dimensions and spec.period not in PERIODS:
+        return "period"
+    if filters:
+        return "filters"
+    if len(grouped) > 2 or (len(grouped) == 2 and "branch" not in grouped):
+        return "grain"
+    return None
+
+
+def choose_set(grouped, visible, present):
+    """The grain to read, or None: ``grouped`` dimension codes, ``visible``
+    and ``present`` the (company, branch) pairs the requester may read and
+    those the run's months hold (with the run's branch filter aside).
+
+    A rolled-up grain sums every branch: it serves only when the requester
+    reads all of them. With some branches only, the grain keeps the branch:
+    exact per row when rows are per branch or there is one branch."""
+    companies = {company for company, _branch in visible}
+    if len(companies) > 1:
+        return None
+    dims = set(grouped)
+    if set(visible) != set(present):
+        branches = {branch for _company, branch in visible}
+        if "branch" not in dims and len(branches) > 1:
+            return None
+        dims.add("branch")
+    return set_code(dims)
+
+
+def dates_fit(date_from, date_to, max_utc_day):
+    """True when the run's days cut no unit: it starts on the first of a
+    month (or has no start) and ends on the last day of a month, after the
+    last row, or has no end."""
+    if date_from and date_from.day != 1:
+        return False
+    if date_to:
+        end = date_to + datetime.timedelta(days=1)
+        if end.day != 1 and max_utc_day is not None and max_utc_day >= end:
+            return False
+    return True
+
+
+def rows_domain(source, spec, code, date_from, date_to, companies, branches):
+    """The domain of the cells a run sums: the grain ``code``, the run's
+    units, the visible company and branches, and for distinct counts the
+    rows of the first unit of each customer in each period (or in the run)."""
+    domain = [("source", "=", source.code), ("set_code", "=", code)]
+    domain.append(("company_id", "in", sorted(companies)))
+    if branches is not None:
+        domain.append(("retail_branch_id", "in", sorted(b for b in branches if b)))
+        if None in branches or False in branches:
+            domain[-1:] = [
+                "|",
+                ("retail_branch_id", "in", sorted(b for b in branches if b)),
+                ("retail_branch_id", "=", False),
+            ]
+    if date_from:
+        domain.append(("unit", ">=", date_from))
+    if date_to:
+        domain.append(("unit", "<", date_to + datetime.timedelta(days=1)))
+    if "period" in spec.dimensions:
+        first = [(f"new_{spec.period}", "=", True)]
+    else:
+        first = [("prev_unit", "=", False)]
+    if date_from:
+        first = ["|", *first, ("prev_unit", "<", date_from)]
+    domain += ["|", ("kind", "=", SUM_KIND), *first]
+    return domain
