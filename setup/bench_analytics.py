@@ -210,6 +210,8 @@ def bench_nightly(db, config, prime=False):
             refresh_forecast = Analytics._analytics_refresh_forecast
             timed("prime RFM full", lambda: refresh_rfm(today=today, full=True))
             timed("prime forecast", lambda: bool(refresh_forecast(today=today)))
+            # commit: the primed figures are the state the timed nights start
+            # from (and survive a failure of a later step of the benchmark)
             cr.commit()
         for name, (table, index, count) in sorted(_sizes(cr).items()):
             figures[f"size {name} table MB"] = table / 2**20
