@@ -34,6 +34,10 @@ Prints, measured in the same run:
      sum, alternated (same load). A table of query, source, median, p95,
      target, ratio, the load average during the runs and those query times
      ends the section; --no-cells times the runs without the cells.
+  6. the report cells' upkeep (--no-upkeep leaves it out): 100, 1,000 and
+     10,000 changed records of each source brought into the cells as signed
+     rows, and the interactive sales-events query right after 100 and 1,000
+     new steps (the run applies them, then reads the cells); rolled back.
 Each timing of 1-4 is the best of --repeat runs (warm cache), as the targets assume.
 Build a large database with setup/generate_data.py (--customers 1000000 and
 its options for orders per customer), then run this script on it.
@@ -58,15 +62,16 @@ INTERACTIVE_TARGET_DEMO = 0.3
 INTERACTIVE_TARGET_LARGE = 2.0
 # the users an interactive query is timed as (the first that exists)
 INTERACTIVE_USERS = ("analyst.marketing", "analyst.finance", "analyst.planning")
-# ad-hoc queries timed: (label, dataset, dimensions, measures); by period month
+# ad-hoc queries timed: (label, dataset, dimensions, measures, pre-calculated
+# source, period)
 INTERACTIVE_QUERIES = (
-    # (label, dataset, dimensions, measures, pre-calculated source); by month
     (
         "sales events by branch and month",
         "sales_events",
         ["branch"],
         ["revenue", "profit", "customers"],
         False,
+        "month",
     ),
     (
         "order lines by category and month",
@@ -74,6 +79,7 @@ INTERACTIVE_QUERIES = (
         ["product_category"],
         ["revenue", "margin_pct", "customers"],
         False,
+        "month",
     ),
     (
         "pre-calculated monthly sales by branch",
@@ -81,6 +87,16 @@ INTERACTIVE_QUERIES = (
         ["branch"],
         ["revenue", "profit", "customers"],
         True,
+        "month",
+    ),
+    # the cells are monthly: a week reads the rows
+    (
+        "sales events by branch and week",
+        "sales_events",
+        ["branch"],
+        ["revenue", "profit", "customers"],
+        False,
+        "week",
     ),
 )
 HAND_SQL = """
@@ -459,14 +475,14 @@ def bench_interactive(env, args, customers, lines):
     Run = env["crm.report.run"]
     results = []
     table = []
-    for label, dataset, dimensions, measures, precalc in INTERACTIVE_QUERIES:
+    for label, dataset, dimensions, measures, precalc, period in INTERACTIVE_QUERIES:
         if args.only and not any(word in label for word in args.only.split(",")):
             continue
         values = {
             "dataset": dataset,
             "dimensions": dimensions,
             "measures": measures,
-            "period": "month",
+            "period": period,
             "date_range": args.adhoc_range,
         }
         # the query tool reads live data: a pre-calculated source is timed
@@ -574,6 +590,93 @@ def run_source(env, Run, run_id, no_rollup, no_cells=False):
     return run._compile().dataset.model
 
 
+def upkeep_change(code, n, columns):
+    """SQL of a change of ``n`` records of a cell source: new sales steps
+    (copies of the latest), changed order rows (as the rollup's
+    refresh writes them), recomputed customer months."""
+    from odoo.tools import SQL
+
+    if code == "events":
+        return SQL(
+            "INSERT INTO crm_sales_event (%s) SELECT %s FROM crm_sales_event "
+            "WHERE id IN (SELECT id FROM crm_sales_event ORDER BY id DESC LIMIT %s)",
+            SQL(", ").join(SQL.identifier(c) for c in columns),
+            SQL(", ").join(SQL.identifier(c) for c in columns),
+            n,
+        )
+    table, column = {
+        "lines": ("crm_sales_line_rollup", "price_subtotal"),
+        "profit": ("crm_customer_profit", "revenue"),
+    }[code]
+    return SQL(
+        "UPDATE %(t)s SET %(c)s = %(c)s + 1 "
+        "WHERE id IN (SELECT id FROM %(t)s ORDER BY id DESC LIMIT %(n)s)",
+        t=SQL.identifier(table),
+        c=SQL.identifier(column),
+        n=n,
+    )
+
+
+def bench_upkeep(env, args, sizes=(100, 1_000, 10_000)):
+    """Time the report cells' upkeep: N changed records of a source brought
+    into the cells as signed rows (crm.report.cell._apply_log), and an
+    interactive query right after N new sales steps (the run applies them
+    itself, then reads the cells). Everything is rolled back."""
+    if "crm.report.cell" not in env:
+        return
+    Cell = env["crm.report.cell"]
+    from odoo.addons.crm_retail_compile.lib import report_cells
+
+    env.cr.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'crm_sales_event' AND column_name <> 'id'"
+    )
+    columns = [row[0] for row in env.cr.fetchall()]
+    print("report cells upkeep (changes applied as signed rows; rolled back):")
+    for code in report_cells.CELL_SOURCES:
+        built, current, _day, _tz = Cell._state(code)
+        if not (built and current):
+            print(f"  {code}: cells not built or not current, skipped")
+            continue
+        figures = []
+        for n in sizes:
+            env.cr.execute("SAVEPOINT bench_upkeep")
+            env.cr.execute(upkeep_change(code, n, columns))
+            start = time.perf_counter()
+            applied = Cell._apply_log(code)
+            figures.append(f"{n:,} records {(time.perf_counter() - start) * 1000:,.0f} ms")
+            if applied != n:
+                figures[-1] += f" (applied {applied})"
+            env.cr.execute("ROLLBACK TO SAVEPOINT bench_upkeep")
+            env.invalidate_all()
+        print(f"  {code}: " + ", ".join(figures))
+    user = interactive_user(env, args.user)
+    if not adhoc_tool(env) or not all(Cell._state("events")[:2]):
+        return
+    values = {
+        "dataset": "sales_events",
+        "dimensions": ["branch"],
+        "measures": ["revenue", "profit", "customers"],
+        "period": "month",
+        "date_range": args.adhoc_range,
+    }
+    Run = env["crm.report.run"]
+    for n in sizes[:2]:
+        env.cr.execute("SAVEPOINT bench_upkeep")
+        env.cr.execute(upkeep_change("events", n, columns))
+        env.invalidate_all()
+        start = time.perf_counter()
+        run = Run.browse(env["crm.report.query"].with_user(user).run_adhoc(values))
+        elapsed = time.perf_counter() - start
+        source = run_source(env, Run, run.id, False)
+        print(
+            f"  sales events by branch and month right after {n:,} new steps: "
+            f"{elapsed * 1000:,.0f} ms (apply + run), read from {source}"
+        )
+        env.cr.execute("ROLLBACK TO SAVEPOINT bench_upkeep")
+        env.invalidate_all()
+
+
 def print_table(table):
     """The interactive latencies as a table: query, source, median, p95,
     target and median/target."""
@@ -657,6 +760,9 @@ def main():
         help="do not build missing or stale report cells (runs then read the rows)",
     )
     parser.add_argument(
+        "--no-upkeep", action="store_true", help="do not time the report cells' upkeep"
+    )
+    parser.add_argument(
         "--rebuild-cells", action="store_true", help="rebuild the monthly report cells first"
     )
     args = parser.parse_args()
@@ -683,6 +789,9 @@ def main():
             cr.rollback()
         interactive = bench_interactive(env, args, customers, lines)
         cr.rollback()
+        if not args.no_upkeep:
+            bench_upkeep(env, args)
+            cr.rollback()
     finally:
         cr.close()
     if not args.interactive_only:

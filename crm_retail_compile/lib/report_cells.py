@@ -33,11 +33,20 @@ the first day of the month), so a run whose dates start on the first of a
 month (and end on one, or after the last row) selects exactly the units its
 UTC filter selects.
 
-A run reads the cells only when (``plan``): the cells are built and nothing
-changed since in their source (statement triggers queue the source), the
+*Upkeep.* The cells are only ever summed, so a change of the source is
+carried by signed rows appended to them (``delta_statements``): the cells of
+the changed records' new rows minus those of their old rows for the sums;
+for a distinct count, which depends on all of a customer's units at a grain,
+the cells of every row now of the customers (or orders) the change touches
+minus those of the same rows before. A rebuild gives the same sums per cell
+(tested); it compacts them when the appended rows outgrow the built ones.
+
+A run reads the cells only when (``plan``): the cells hold every change of
+their source (a run on the primary applies the waiting ones first), the
 requester's time zone is the cells' one, the query is aggregated, its
 dimensions and measures are in the cells, the period is a month, quarter or
-year (or none), its filters are empty, the requester's record rules on the
+year (or none), its filters are conditions on the cells' dimensions (held to
+one value when a distinct count would otherwise add up), the requester's record rules on the
 source name only the company and the branch, the visible (company, branch)
 pairs are one company and either every branch of the run's months or one
 branch (or the query groups by branch), and the dates cut no unit.
@@ -91,8 +100,8 @@ class CellSource:
     local_day: str
     # dimension code -> column of the source (the same field on the cells)
     dims: dict
-    # the rows of the source a report reads (the dataset's base domain)
-    where: str = "TRUE"
+    # the columns ``utc_day`` and ``local_day`` read
+    date_columns: tuple = ()
     # columns whose values each lie in one unit (an order has one day):
     # their distinct counts need no previous unit
     single_unit: frozenset = frozenset()
@@ -115,6 +124,7 @@ CELL_SOURCES = {
         table="crm_sales_event",
         utc_day="(s.event_date)::date",
         local_day="(timezone('Asia/Hong_Kong', timezone('UTC', s.event_date)))::date",
+        date_columns=("event_date",),
         dims={
             "branch": "retail_branch_id",
             "tier": "membership_tier_id",
@@ -131,6 +141,7 @@ CELL_SOURCES = {
         table="crm_sales_line_rollup",
         utc_day="s.order_date",
         local_day="s.local_date",
+        date_columns=("order_date", "local_date"),
         dims={
             "branch": "retail_branch_id",
             "product_category": "categ_id",
@@ -146,6 +157,7 @@ CELL_SOURCES = {
         table="crm_customer_profit",
         utc_day="s.month",
         local_day="s.month",
+        date_columns=("month",),
         dims={
             "branch": "retail_branch_id",
             "home_branch": "home_branch_id",
@@ -254,7 +266,7 @@ def _ratio_ok(measure, measures):
 
 
 # ----------------------------------------------------------------------
-# Build
+# Build and upkeep
 # ----------------------------------------------------------------------
 def _unit_sql(source):
     """The unit of a source row: its UTC day on a local month's head, else
@@ -280,107 +292,140 @@ def _measure_sql(agg):
     return report_engine._aggregate(agg, field_sql, field_sql, None)
 
 
-def build_sums_sql(source, dims, sums):
-    """INSERT of the sum rows of ``source`` at the grain ``dims``.
-    ``sums``: {cell column: aggregate} of the additive measures."""
-    columns = [source.dims[d] for d in dims]
-    keys = [SQL.identifier("s", "company_id")] + [SQL.identifier("s", c) for c in columns]
-    values = [_measure_sql(agg) for agg in sums.values()]
-    return SQL(
-        """
-        INSERT INTO crm_report_cell (source, set_code, kind, company_id, %(dim_cols)s
-                                     month, unit, %(sum_cols)s)
-        SELECT %(source)s, %(set_code)s, %(kind)s, %(keys)s, %(month)s, %(unit)s, %(values)s
-          FROM %(table)s s
-         WHERE %(where)s
-         GROUP BY %(keys)s, %(month)s, %(unit)s
-        """,
-        dim_cols=SQL("").join(SQL("%s, ", SQL.identifier(c)) for c in columns),
-        sum_cols=SQL(", ").join(SQL.identifier(c) for c in sums),
-        source=source.code,
-        set_code=set_code(dims),
-        kind=SUM_KIND,
-        keys=SQL(", ").join(keys),
-        month=_month_sql(source),
-        unit=_unit_sql(source),
-        values=SQL(", ").join(values),
-        table=SQL.identifier(source.table),
-        where=SQL(source.where),
-    )
+@dataclass(frozen=True)
+class CellKind:
+    """One kind of cell rows at one grain: the sums (``values``: {cell
+    column: aggregate}), or the distinct count of one measure (``code``,
+    over the source column ``column``; ``single``: its values each lie in
+    one unit, no previous unit)."""
+
+    source: CellSource
+    dims: tuple
+    code: str  # SUM_KIND or the distinct measure's code
+    values: dict = dataclasses.field(default_factory=dict)
+    column: str = None
+    single: bool = False
+
+    def keys(self):
+        return ["company_id"] + [self.source.dims[d] for d in self.dims]
+
+    def group_columns(self):
+        """The cell columns a row of this kind is keyed by, in select order."""
+        extra = []
+        if self.code != SUM_KIND:
+            extra = ["prev_unit"] if not self.single else []
+            extra += ["new_month", "new_quarter", "new_year"]
+        return [*self.keys(), "month", "unit", *extra]
+
+    def value_columns(self):
+        return list(self.values) if self.code == SUM_KIND else [self.code]
+
+    def select(self, rows):
+        """SELECT of the cell rows of ``rows`` (a FROM item aliased ``s``
+        with the source's columns), columns in ``group_columns()`` then
+        ``value_columns()`` order."""
+        source = self.source
+        src_keys = SQL(", ").join(SQL.identifier("s", c) for c in self.keys())
+        month, unit = _month_sql(source), _unit_sql(source)
+        if self.code == SUM_KIND:
+            return SQL(
+                "SELECT %(keys)s, %(month)s, %(unit)s, %(values)s FROM %(rows)s "
+                "GROUP BY %(keys)s, %(month)s, %(unit)s",
+                keys=src_keys,
+                month=month,
+                unit=unit,
+                values=SQL(", ").join(_measure_sql(agg) for agg in self.values.values()),
+                rows=rows,
+            )
+        value = SQL.identifier("s", self.column)
+        if self.single:
+            return SQL(
+                "SELECT %(keys)s, %(month)s, %(unit)s, TRUE, TRUE, TRUE, COUNT(DISTINCT %(value)s) "
+                "FROM %(rows)s WHERE %(value)s IS NOT NULL GROUP BY %(keys)s, %(month)s, %(unit)s",
+                keys=src_keys,
+                month=month,
+                unit=unit,
+                value=value,
+                rows=rows,
+            )
+        keys = SQL(", ").join(SQL.identifier(c) for c in self.keys())
+        return SQL(
+            """
+            SELECT %(keys)s, month, unit, prev_unit,
+                   prev_month IS NULL OR prev_month < month,
+                   prev_month IS NULL OR prev_month < date_trunc('quarter', month::timestamp)::date,
+                   prev_month IS NULL OR prev_month < date_trunc('year', month::timestamp)::date,
+                   COUNT(*)
+              FROM (SELECT %(keys)s, month, unit,
+                           lag(unit) OVER w AS prev_unit, lag(month) OVER w AS prev_month
+                      FROM (SELECT DISTINCT %(src_keys)s, %(value)s AS value,
+                                   %(month)s AS month, %(unit)s AS unit
+                              FROM %(rows)s
+                             WHERE %(value)s IS NOT NULL) d
+                    WINDOW w AS (PARTITION BY %(keys)s, value ORDER BY unit)) x
+             GROUP BY %(keys)s, month, unit, prev_unit, prev_month
+            """,
+            keys=keys,
+            src_keys=src_keys,
+            value=value,
+            month=month,
+            unit=unit,
+            rows=rows,
+        )
+
+    def insert(self, select):
+        """INSERT of the rows of ``select`` (a SELECT of this kind's columns)."""
+        columns = self.group_columns() + self.value_columns()
+        return SQL(
+            "INSERT INTO crm_report_cell (source, set_code, kind, %(columns)s) "
+            "SELECT %(source)s, %(set_code)s, %(kind)s, q.* FROM (%(select)s) q",
+            columns=SQL(", ").join(SQL.identifier(c) for c in columns),
+            source=self.source.code,
+            set_code=set_code(self.dims),
+            kind=self.code,
+            select=select,
+        )
+
+    def build_sql(self):
+        """INSERT of this kind's cells from the whole source table."""
+        return self.insert(self.select(SQL("%s s", SQL.identifier(self.source.table))))
+
+    def delta_sql(self, after, before):
+        """INSERT of the signed rows that turn this kind's cells of the rows
+        ``before`` into those of the rows ``after`` (FROM items aliased ``s``
+        holding the same units: the changed records' old and new rows, or
+        every row of the customers whose rows changed). The cells are only
+        ever summed: a row and its negative cancel."""
+        group = SQL(", ").join(SQL.identifier(c) for c in self.group_columns())
+        values = self.value_columns()
+        return self.insert(
+            SQL(
+                """
+                SELECT %(group)s, %(sums)s
+                  FROM (SELECT * FROM (%(after)s) a (%(names)s)
+                        UNION ALL
+                        SELECT %(group)s, %(negated)s FROM (%(before)s) b (%(names)s)) d
+                 GROUP BY %(group)s
+                HAVING %(nonzero)s
+                """,
+                group=group,
+                names=SQL(", ").join(SQL.identifier(c) for c in self.group_columns() + values),
+                sums=SQL(", ").join(SQL("SUM(%s)", SQL.identifier(c)) for c in values),
+                negated=SQL(", ").join(SQL("-%s", SQL.identifier(c)) for c in values),
+                after=self.select(after),
+                before=self.select(before),
+                nonzero=SQL(" OR ").join(
+                    SQL("COALESCE(SUM(%s), 0) <> 0", SQL.identifier(c)) for c in values
+                ),
+            )
+        )
 
 
-def build_distinct_sql(source, dims, code, column):
-    """INSERT of the distinct-count rows of measure ``code`` (distinct
-    values of the source's ``column``) at the grain ``dims``: per cell and
-    previous active unit of the same value at the same grain."""
-    columns = ["company_id"] + [source.dims[d] for d in dims]
-    keys = SQL(", ").join(SQL.identifier(c) for c in columns)
-    src_keys = SQL(", ").join(SQL.identifier("s", c) for c in columns)
-    return SQL(
-        """
-        INSERT INTO crm_report_cell (source, set_code, kind, %(keys)s, month, unit,
-                                     prev_unit, new_month, new_quarter, new_year, %(code_col)s)
-        SELECT %(source)s, %(set_code)s, %(kind)s, %(keys)s, month, unit, prev_unit,
-               prev_month IS NULL OR prev_month < month,
-               prev_month IS NULL OR prev_month < date_trunc('quarter', month::timestamp)::date,
-               prev_month IS NULL OR prev_month < date_trunc('year', month::timestamp)::date,
-               COUNT(*)
-          FROM (SELECT %(keys)s, month, unit,
-                       lag(unit) OVER w AS prev_unit, lag(month) OVER w AS prev_month
-                  FROM (SELECT DISTINCT %(src_keys)s, s.%(value)s AS value,
-                               %(month_sql)s AS month, %(unit_sql)s AS unit
-                          FROM %(table)s s
-                         WHERE %(where)s AND s.%(value)s IS NOT NULL) d
-                WINDOW w AS (PARTITION BY %(keys)s, value ORDER BY unit)) x
-         GROUP BY %(keys)s, month, unit, prev_unit, prev_month
-        """,
-        keys=keys,
-        src_keys=src_keys,
-        code_col=SQL.identifier(code),
-        source=source.code,
-        set_code=set_code(dims),
-        kind=code,
-        value=SQL.identifier(column),
-        month_sql=_month_sql(source),
-        unit_sql=_unit_sql(source),
-        table=SQL.identifier(source.table),
-        where=SQL(source.where),
-    )
-
-
-def build_single_unit_sql(source, dims, code, column):
-    """INSERT of the distinct-count rows of measure ``code`` over a column
-    whose values each lie in one unit: counted per cell, no previous unit."""
-    columns = ["company_id"] + [source.dims[d] for d in dims]
-    src_keys = SQL(", ").join(SQL.identifier("s", c) for c in columns)
-    return SQL(
-        """
-        INSERT INTO crm_report_cell (source, set_code, kind, %(keys)s, month, unit,
-                                     new_month, new_quarter, new_year, %(code_col)s)
-        SELECT %(source)s, %(set_code)s, %(kind)s, %(src_keys)s, %(month_sql)s, %(unit_sql)s,
-               TRUE, TRUE, TRUE, COUNT(DISTINCT s.%(value)s)
-          FROM %(table)s s
-         WHERE %(where)s AND s.%(value)s IS NOT NULL
-         GROUP BY %(src_keys)s, %(month_sql)s, %(unit_sql)s
-        """,
-        keys=SQL(", ").join(SQL.identifier(c) for c in columns),
-        src_keys=src_keys,
-        code_col=SQL.identifier(code),
-        source=source.code,
-        set_code=set_code(dims),
-        kind=code,
-        value=SQL.identifier(column),
-        month_sql=_month_sql(source),
-        unit_sql=_unit_sql(source),
-        table=SQL.identifier(source.table),
-        where=SQL(source.where),
-    )
-
-
-def build_statements(source, dataset, cell_fields, columns=None):
-    """Every INSERT that builds the cells of ``source`` (for ``dataset``).
-    ``columns``: those the source table has (a dimension or measure over
-    a missing one is left out), all when None."""
+def cell_kinds(source, dataset, cell_fields, columns=None):
+    """Every kind of cell rows of ``source`` (for ``dataset``): the sums and
+    each distinct count at each grain. ``columns``: those the source table
+    has (a dimension or measure over a missing one is left out), all when
+    None."""
     if columns is not None:
         source = dataclasses.replace(
             source, dims={code: c for code, c in source.dims.items() if c in columns}
@@ -404,15 +449,127 @@ def build_statements(source, dataset, cell_fields, columns=None):
         for code, (kind, measure) in kept.items()
         if kind == "distinct" and code in cell_fields
     }
-    statements = []
+    kinds = []
     for dims in source.sets():
         if any(d not in source.dims for d in dims):
             continue
-        statements.append(build_sums_sql(source, dims, sums))
+        kinds.append(CellKind(source, dims, SUM_KIND, values=sums))
         for code, column in distinct.items():
-            build = build_single_unit_sql if column in source.single_unit else build_distinct_sql
-            statements.append(build(source, dims, code, column))
-    return statements
+            kinds.append(
+                CellKind(source, dims, code, column=column, single=column in source.single_unit)
+            )
+    return kinds
+
+
+def build_statements(source, dataset, cell_fields, columns=None):
+    """Every INSERT that builds the cells of ``source`` from its table."""
+    return [kind.build_sql() for kind in cell_kinds(source, dataset, cell_fields, columns)]
+
+
+def log_columns(source, dataset, cell_fields, columns=None):
+    """The source columns the cells read (``id`` first): what the change
+    log of a source keeps of each old and new row."""
+    needed = {"id", "company_id", *source.date_columns}
+    for kind in cell_kinds(source, dataset, cell_fields, columns):
+        needed.update(kind.keys())
+        if kind.column:
+            needed.add(kind.column)
+        for agg in kind.values.values():
+            needed.update(_source_fields(agg))
+    needed.discard("id")
+    return ["id", *sorted(needed)]
+
+
+@dataclass
+class Delta:
+    """The statements of an upkeep: ``prepare`` (temporary tables of the
+    rows before and after, each read once), ``inserts`` (the signed cell
+    rows, one per kind), ``temps`` (the temporary tables to drop after)."""
+
+    prepare: list
+    inserts: list
+    temps: list
+
+
+def delta_statements(source, dataset, cell_fields, log, columns=None):
+    """The statements that bring the cells of ``source`` from the rows they
+    were built from to the rows of the table now, given the changes between
+    (``log``: a table of the changed records' rows, one per record, as they
+    were (``sign`` -1) or absent before (``sign`` 1); see crm.report.cell).
+
+    Sums: the changed records' rows now minus their rows before. Distinct
+    counts depend on every row of a customer (or order) at a grain: every
+    row now of the values the changes touch, minus the same rows before
+    (those not changed, and the changed ones as they were). Each set of rows
+    is read once into a temporary table that every grain's INSERT reads."""
+    log_table = SQL.identifier(log)
+    table = SQL.identifier(source.table)
+    names = log_columns(source, dataset, cell_fields, columns)
+    kinds = cell_kinds(source, dataset, cell_fields, columns)
+    delta = Delta([], [], [])
+
+    def cols(alias):
+        return SQL(", ").join(SQL.identifier(alias, c) for c in names)
+
+    def temp(name, query):
+        delta.temps.append(name)
+        delta.prepare.append(
+            SQL("CREATE TEMP TABLE %s ON COMMIT DROP AS %s", SQL.identifier(name), query)
+        )
+        delta.prepare.append(SQL("ANALYZE %s", SQL.identifier(name)))
+        return SQL("%s s", SQL.identifier(name))
+
+    after = temp(
+        "crm_report_cell_after",
+        SQL("SELECT %s FROM %s s WHERE s.id IN (SELECT id FROM %s)", cols("s"), table, log_table),
+    )
+    before = SQL("(SELECT %s FROM %s l WHERE l.sign < 0) s", cols("l"), log_table)
+    rows = {None: (after, before)}
+    for column in sorted({kind.column for kind in kinds if kind.column}):
+        c = SQL.identifier(column)
+        values = f"crm_report_cell_values_{column}"
+        temp(
+            values,
+            SQL(
+                "SELECT %(c)s AS value FROM %(log)s WHERE %(c)s IS NOT NULL "
+                "UNION SELECT %(c)s FROM crm_report_cell_after WHERE %(c)s IS NOT NULL",
+                c=c,
+                log=log_table,
+            ),
+        )
+        after_name = f"crm_report_cell_after_{column}"
+        rows[column] = (
+            temp(
+                after_name,
+                SQL(
+                    "SELECT %s FROM %s s JOIN %s v ON v.value = s.%s",
+                    cols("s"),
+                    table,
+                    SQL.identifier(values),
+                    c,
+                ),
+            ),
+            temp(
+                f"crm_report_cell_before_{column}",
+                SQL(
+                    """SELECT %(a_cols)s FROM %(after)s a
+                        WHERE NOT EXISTS (SELECT 1 FROM %(log)s l WHERE l.id = a.id)
+                       UNION ALL
+                       SELECT %(l_cols)s FROM %(log)s l JOIN %(values)s v ON v.value = l.%(c)s
+                        WHERE l.sign < 0""",
+                    a_cols=cols("a"),
+                    after=SQL.identifier(after_name),
+                    log=log_table,
+                    l_cols=cols("l"),
+                    values=SQL.identifier(values),
+                    c=c,
+                ),
+            ),
+        )
+    for kind in kinds:
+        kind_after, kind_before = rows[kind.column]
+        delta.inserts.append(kind.delta_sql(kind_after, kind_before))
+    return delta
 
 
 # ----------------------------------------------------------------------
@@ -426,27 +583,47 @@ class Plan:
     distinct: set = dataclasses.field(default_factory=set)  # distinct-count codes
 
 
-def domain_roots(domain):
-    """The first field names of a domain's leaves, or None when a leaf is
-    not a plain condition."""
-    roots = set()
-    for term in domain or []:
-        if isinstance(term, str):
+# the filters the cells apply: conditions on a dimension they keep
+FILTER_OPERATORS = ("=", "!=", "in", "not in")
+
+
+def filter_dims(source, filters):
+    """{dimension code: single-valued} of ``filters`` (a parsed domain)
+    when every leaf is a plain condition on a column of one of the source's
+    dimensions (the branch aside: runs choose branches apart), joined by
+    AND; else None. Single-valued: a dimension held to one value (``=`` a
+    value, ``in`` one value) by one of its conditions."""
+    columns = {column: code for code, column in source.dims.items() if code != "branch"}
+    found = {}
+    for term in filters or []:
+        if term == "&":
             continue
         if not isinstance(term, list | tuple) or len(term) != 3:
             return None
-        path = term[0]
-        if isinstance(path, int) and not isinstance(path, bool):
-            continue
-        if not isinstance(path, str) or not path:
+        path, operator, value = term
+        if not isinstance(path, str) or path not in columns or operator not in FILTER_OPERATORS:
             return None
-        roots.add(path.split(".", 1)[0])
-    return roots
+        if operator in ("in", "not in"):
+            if not isinstance(value, list | tuple) or not all(_scalar(v) for v in value):
+                return None
+            single = operator == "in" and len(value) == 1
+        else:
+            if not _scalar(value):
+                return None
+            single = operator == "=" and value is not False
+        code = columns[path]
+        found[code] = found.get(code, False) or single
+    return found
 
 
-def query_fits(spec, cells_dataset, filters):
+def _scalar(value):
+    return isinstance(value, int | str)
+
+
+def query_fits(spec, cells_dataset, filters, source, distinct=()):
     """Why the cells cannot answer ``spec`` by its shape (a short reason),
-    or None when they can (visibility and dates aside)."""
+    or None when they can (visibility and dates aside). ``distinct``: the
+    codes of the distinct counts (customers, orders)."""
     if spec.detail != "aggregated":
         return "detail"
     grouped = [d for d in spec.dimensions if d != "period"]
@@ -456,9 +633,22 @@ def query_fits(spec, cells_dataset, filters):
         return "measure"
     if "period" in spec.dimensions and spec.period not in PERIODS:
         return "period"
-    if filters:
+    filtered = filter_dims(source, filters)
+    if filtered is None or any(d not in cells_dataset.dimensions for d in filtered):
         return "filters"
-    if len(grouped) > 2 or (len(grouped) == 2 and "branch" not in grouped):
+    # a distinct count over several values of a dimension not grouped by
+    # would add up customers counted once per value
+    counts = set(distinct)
+    for code in spec.measures:
+        agg = cells_dataset.measures[code].agg
+        if agg[0] == "ratio" and (agg[1] in distinct or agg[2] in distinct):
+            counts.add(code)
+    if counts & set(spec.measures) and any(
+        not single and code not in grouped for code, single in filtered.items()
+    ):
+        return "filters"
+    dims = set(grouped) | set(filtered)
+    if len(dims) > 2 or (len(dims) == 2 and "branch" not in dims):
         return "grain"
     return None
 
@@ -496,11 +686,14 @@ def dates_fit(date_from, date_to, max_utc_day):
     return True
 
 
-def rows_domain(source, spec, code, date_from, date_to, companies, branches):
+def rows_domain(source, spec, code, date_from, date_to, companies, branches, filters=()):
     """The domain of the cells a run sums: the grain ``code``, the run's
-    units, the visible company and branches, and for distinct counts the
-    rows of the first unit of each customer in each period (or in the run)."""
+    units, the visible company and branches, the run's filters (on the
+    dimension columns the cells share with the source), and for distinct
+    counts the rows of the first unit of each customer in each period (or
+    in the run)."""
     domain = [("source", "=", source.code), ("set_code", "=", code)]
+    domain += [tuple(term) for term in filters or [] if term != "&"]
     domain.append(("company_id", "in", sorted(companies)))
     if branches is not None:
         domain.append(("retail_branch_id", "in", sorted(b for b in branches if b)))

@@ -81,4 +81,5 @@ from . import crm_customer_import_dq_scan_line
 from . import crm_sales_line_rollup
 from . import crm_report_run_rollup
 from . import crm_report_cell
+from . import crm_report_cell_upkeep
 from . import crm_report_run_cells

@@ -3,9 +3,9 @@
 System data: built with SQL from the sales events, the pre-aggregated order
 lines and the customer profit, read by report runs (under sudo, after the
 run has checked the requester's rules, see crm_report_run_cells.py) and by
-administrators. Statement triggers on each source queue it when its rows
-change: the cells of a queued source are not read until rebuilt (the hourly
-order-line rollup job rebuilds them).
+administrators. Statement triggers on each source log its changed rows;
+the cells follow them without a rebuild (crm_report_cell_upkeep.py), and a
+run reads them only when no change is waiting.
 """
 
 import logging
@@ -22,20 +22,54 @@ _logger = logging.getLogger(__name__)
 # one rebuild at a time (arbitrary, stable)
 REBUILD_LOCK = 7_140_318_203
 
-_TRIGGER_FUNCTION = """
-CREATE OR REPLACE FUNCTION crm_report_cell_mark() RETURNS trigger
+# Each source's change log: its changed records' rows, old (sign -1) and new
+# (sign 1), the columns the cells read. Statement triggers with transition
+# tables (one INSERT per statement) write it once the cells are built; a
+# TRUNCATE queues a rebuild instead (crm_report_cell_dirty), and the
+# transaction that queued one logs nothing more (the rebuild reads its rows).
+_LOG_FUNCTION = """
+CREATE OR REPLACE FUNCTION %(function)s() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
-    -- one mark per transaction and built source (a rebuild removes the
-    -- marks its snapshot sees: a transaction committed after it keeps its own)
-    INSERT INTO crm_report_cell_dirty (source, txid)
-    SELECT TG_ARGV[0], txid_current()
-     WHERE EXISTS (SELECT 1 FROM crm_report_cell_state WHERE source = TG_ARGV[0])
-       AND NOT EXISTS (SELECT 1 FROM crm_report_cell_dirty
-                        WHERE source = TG_ARGV[0] AND txid = txid_current());
+    IF NOT EXISTS (SELECT 1 FROM crm_report_cell_state WHERE source = %(code)s)
+       OR EXISTS (SELECT 1 FROM crm_report_cell_dirty
+                   WHERE source = %(code)s AND txid = txid_current()) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO crm_report_cell_dirty (source, txid) VALUES (%(code)s, txid_current());
+    ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO %(log)s (sign, %(cols)s) SELECT 1, %(new_cols)s FROM crm_new n;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO %(log)s (sign, %(cols)s) SELECT -1, %(old_cols)s FROM crm_old o;
+    ELSE
+        -- old rows first: a record's first row in the log is how it was
+        INSERT INTO %(log)s (sign, %(cols)s)
+        SELECT -1, %(old_cols)s FROM crm_old o JOIN crm_new n ON n.id = o.id
+         WHERE (%(old_cols)s) IS DISTINCT FROM (%(new_cols)s);
+        INSERT INTO %(log)s (sign, %(cols)s)
+        SELECT 1, %(new_cols)s FROM crm_new n JOIN crm_old o ON o.id = n.id
+         WHERE (%(old_cols)s) IS DISTINCT FROM (%(new_cols)s);
+    END IF;
     RETURN NULL;
 END
 $fn$;
+"""
+
+_LOG_TRIGGERS = """
+DROP TRIGGER IF EXISTS %(ins)s ON %(table)s;
+CREATE TRIGGER %(ins)s AFTER INSERT ON %(table)s REFERENCING NEW TABLE AS crm_new
+    FOR EACH STATEMENT EXECUTE FUNCTION %(function)s();
+DROP TRIGGER IF EXISTS %(upd)s ON %(table)s;
+CREATE TRIGGER %(upd)s AFTER UPDATE ON %(table)s
+    REFERENCING OLD TABLE AS crm_old NEW TABLE AS crm_new
+    FOR EACH STATEMENT EXECUTE FUNCTION %(function)s();
+DROP TRIGGER IF EXISTS %(del)s ON %(table)s;
+CREATE TRIGGER %(del)s AFTER DELETE ON %(table)s REFERENCING OLD TABLE AS crm_old
+    FOR EACH STATEMENT EXECUTE FUNCTION %(function)s();
+DROP TRIGGER IF EXISTS %(trunc)s ON %(table)s;
+CREATE TRIGGER %(trunc)s AFTER TRUNCATE ON %(table)s
+    FOR EACH STATEMENT EXECUTE FUNCTION %(function)s();
 """
 
 
@@ -112,28 +146,16 @@ class CrmReportCell(models.Model):
                     built_at timestamp NOT NULL,
                     tz varchar NOT NULL,
                     max_utc_day date);
+                ALTER TABLE crm_report_cell_state
+                    ADD COLUMN IF NOT EXISTS built_rows bigint NOT NULL DEFAULT 0,
+                    ADD COLUMN IF NOT EXISTS delta_rows bigint NOT NULL DEFAULT 0,
+                    ADD COLUMN IF NOT EXISTS applied_at timestamp;
+                DROP FUNCTION IF EXISTS crm_report_cell_mark() CASCADE;
                 """
             )
         )
-        cr.execute(SQL(_TRIGGER_FUNCTION))
         for source in report_cells.CELL_SOURCES.values():
-            cr.execute(SQL("SELECT to_regclass(%s)", source.table))
-            if not cr.fetchone()[0]:
-                continue
-            trigger = SQL.identifier(f"crm_report_cell_{source.code}_mark")
-            cr.execute(
-                SQL(
-                    """
-                    DROP TRIGGER IF EXISTS %(trigger)s ON %(table)s;
-                    CREATE TRIGGER %(trigger)s
-                        AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %(table)s
-                        FOR EACH STATEMENT EXECUTE FUNCTION crm_report_cell_mark(%(code)s);
-                    """,
-                    trigger=trigger,
-                    table=SQL.identifier(source.table),
-                    code=SQL(source.code),
-                )
-            )
+            self._install_log(source)
 
     # system data: written with SQL only
     @api.model_create_multi
@@ -147,35 +169,129 @@ class CrmReportCell(models.Model):
     def _cell_fields(self):
         return set(self._fields)
 
+    def _source_context(self, source, cr=None):
+        """(dataset, source table columns) of a cell source, or None when
+        this database lacks it."""
+        cr = cr or self.env.cr
+        dataset = report_cells.dataset_of_model(
+            self.env["crm.report.template"]._get_datasets(), source.model
+        )
+        if dataset is None or source.model not in self.env:
+            return None
+        columns = self._table_columns(source.table, cr)
+        return (dataset, columns) if columns else None
+
+    @api.model
+    def _table_columns(self, table, cr=None):
+        cr = cr or self.env.cr
+        cr.execute(
+            SQL(
+                """SELECT attname FROM pg_attribute
+                    WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped""",
+                table,
+            )
+        )
+        return {row[0] for row in cr.fetchall()}
+
+    @staticmethod
+    def _log_table(source):
+        return f"crm_report_cell_log_{source.code}"
+
+    def _log_columns(self, source, context=None):
+        context = context or self._source_context(source)
+        dataset, columns = context
+        return report_cells.log_columns(source, dataset, self._cell_fields(), columns)
+
+    def _install_log(self, source):
+        """Create (or re-create, when the columns the cells read changed)
+        the change log of ``source`` and its triggers; a re-created log
+        queues a rebuild of cells already built."""
+        cr = self.env.cr
+        context = self._source_context(source)
+        if context is None:
+            return
+        names = self._log_columns(source, context)
+        log = self._log_table(source)
+        if set(self._table_columns(log)) != {"seq", "sign", *names}:
+            cr.execute(
+                SQL(
+                    """
+                    DROP TABLE IF EXISTS %(log)s;
+                    CREATE TABLE %(log)s AS
+                        SELECT NULL::bigint AS seq, NULL::smallint AS sign, %(cols)s
+                          FROM %(table)s WITH NO DATA;
+                    CREATE SEQUENCE IF NOT EXISTS %(seq)s OWNED BY NONE;
+                    ALTER TABLE %(log)s ALTER COLUMN seq SET DEFAULT nextval(%(seq_name)s),
+                                        ALTER COLUMN seq SET NOT NULL;
+                    INSERT INTO crm_report_cell_dirty (source, txid)
+                    SELECT source, 0 FROM crm_report_cell_state WHERE source = %(code)s;
+                    """,
+                    log=SQL.identifier(log),
+                    cols=SQL(", ").join(SQL.identifier(c) for c in names),
+                    table=SQL.identifier(source.table),
+                    seq=SQL.identifier(f"{log}_seq"),
+                    seq_name=f"{log}_seq",
+                    code=source.code,
+                )
+            )
+        function = SQL.identifier(f"crm_report_cell_log_{source.code}_fn")
+        cr.execute(
+            SQL(
+                _LOG_FUNCTION,
+                function=function,
+                code=source.code,
+                log=SQL.identifier(log),
+                cols=SQL(", ").join(SQL.identifier(c) for c in names),
+                new_cols=SQL(", ").join(SQL.identifier("n", c) for c in names),
+                old_cols=SQL(", ").join(SQL.identifier("o", c) for c in names),
+            )
+        )
+        cr.execute(
+            SQL(
+                _LOG_TRIGGERS,
+                **{
+                    op: SQL.identifier(f"crm_report_cell_{source.code}_{op}")
+                    for op in ("ins", "upd", "del", "trunc")
+                },
+                table=SQL.identifier(source.table),
+                function=function,
+            )
+        )
+
+    # ------------------------------------------------------------------
     @api.model
     def _rebuild(self, sources=None):
         """Build the cells of ``sources`` (codes; all by default) from their
         rows. Returns {code: rows}."""
         cr = self.env.cr
         cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", REBUILD_LOCK))
-        datasets = self.env["crm.report.template"]._get_datasets()
-        codes = sources or list(report_cells.CELL_SOURCES)
         built = {}
-        for code in codes:
+        for code in sources or list(report_cells.CELL_SOURCES):
             source = report_cells.CELL_SOURCES[code]
-            dataset = report_cells.dataset_of_model(datasets, source.model)
-            if dataset is None or source.model not in self.env:
+            context = self._source_context(source)
+            if context is None:
                 continue
+            dataset, columns = context
             Model = self.env[source.model]
             if source.model == "crm.sales.line.rollup":
                 Model._refresh()
             Model.flush_model()
+            if not self._table_columns(self._log_table(source)):
+                # a source created after this model's init (DDL: only then)
+                self._install_log(source)
             start = time.monotonic()
-            cr.execute(SQL("DELETE FROM crm_report_cell_dirty WHERE source = %s", code))
-            cr.execute(SQL("DELETE FROM crm_report_cell WHERE source = %s", code))
-            rows = 0
+            # the changes this transaction sees are in the rows it reads; those
+            # committed after it started stay queued for the next catch-up
             cr.execute(
                 SQL(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
-                    source.table,
+                    "DELETE FROM crm_report_cell_dirty WHERE source = %s; DELETE FROM %s;"
+                    "DELETE FROM crm_report_cell WHERE source = %s",
+                    code,
+                    SQL.identifier(self._log_table(source)),
+                    code,
                 )
             )
-            columns = {row[0] for row in cr.fetchall()}
+            rows = 0
             with pg_settings.local_settings(cr, work_mem="256MB", jit="off"):
                 for statement in report_cells.build_statements(
                     source, dataset, self._cell_fields(), columns
@@ -184,23 +300,25 @@ class CrmReportCell(models.Model):
                     rows += cr.rowcount
                 cr.execute(
                     SQL(
-                        "SELECT MAX(%s) FROM %s s WHERE %s",
+                        "SELECT MAX(%s) FROM %s s",
                         SQL(source.utc_day),
                         SQL.identifier(source.table),
-                        SQL(source.where),
                     )
                 )
                 max_day = cr.fetchone()[0]
             cr.execute(
                 SQL(
-                    """INSERT INTO crm_report_cell_state (source, built_at, tz, max_utc_day)
-                       VALUES (%s, NOW() AT TIME ZONE 'UTC', %s, %s)
+                    """INSERT INTO crm_report_cell_state
+                              (source, built_at, tz, max_utc_day, built_rows, delta_rows)
+                       VALUES (%s, NOW() AT TIME ZONE 'UTC', %s, %s, %s, 0)
                        ON CONFLICT (source) DO UPDATE
                           SET built_at = EXCLUDED.built_at, tz = EXCLUDED.tz,
-                              max_utc_day = EXCLUDED.max_utc_day""",
+                              max_utc_day = EXCLUDED.max_utc_day,
+                              built_rows = EXCLUDED.built_rows, delta_rows = 0""",
                     code,
                     report_cells.CELL_TZ,
                     max_day,
+                    rows,
                 )
             )
             built[code] = rows
@@ -214,15 +332,22 @@ class CrmReportCell(models.Model):
     @api.model
     def _state(self, code, cr=None):
         """(built, current, max_utc_day, tz) of the cells of ``code`` as
-        ``cr`` sees them: current when nothing changed in the source since
-        the build."""
+        ``cr`` sees them: current when they hold every change of the source
+        (no rebuild queued, no change waiting in its log)."""
         cr = cr or self.env.cr
+        source = report_cells.CELL_SOURCES[code]
+        log = self._log_table(source)
+        cr.execute(SQL("SELECT to_regclass(%s)", log))
+        if not cr.fetchone()[0]:
+            return False, False, None, None
         cr.execute(
             SQL(
                 """SELECT s.max_utc_day, s.tz,
                           NOT EXISTS (SELECT 1 FROM crm_report_cell_dirty d
                                        WHERE d.source = s.source)
+                          AND NOT EXISTS (SELECT 1 FROM %s)
                      FROM crm_report_cell_state s WHERE s.source = %s""",
+                SQL.identifier(log),
                 code,
             )
         )
@@ -230,18 +355,3 @@ class CrmReportCell(models.Model):
         if not row:
             return False, False, None, None
         return True, row[2], row[0], row[1]
-
-    @api.model
-    def _rebuild_stale(self):
-        """Build the sources never built and rebuild those whose rows
-        changed (the hourly order-line rollup job)."""
-        self.env.cr.execute(
-            SQL(
-                """SELECT s.source FROM crm_report_cell_state s
-                    WHERE NOT EXISTS (SELECT 1 FROM crm_report_cell_dirty d
-                                       WHERE d.source = s.source)"""
-            )
-        )
-        current = {row[0] for row in self.env.cr.fetchall()}
-        stale = [code for code in report_cells.CELL_SOURCES if code not in current]
-        return self._rebuild(stale) if stale else {}

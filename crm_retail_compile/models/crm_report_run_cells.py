@@ -12,7 +12,8 @@ import logging
 from odoo import models
 from odoo.tools import SQL
 
-from ..lib import report_cells, report_engine
+from ..lib import report_cells, report_engine, report_rollup
+from .crm_report_cell_upkeep import RUN_APPLY_MAX
 
 _logger = logging.getLogger(__name__)
 
@@ -56,15 +57,19 @@ class CrmReportRun(models.Model):
         found = self._cells_source(spec)
         if isinstance(found, str):
             return found
-        source, dataset, cell_dataset = found
+        source, dataset, cell_dataset, filters = found
         if not self.env[source.model].with_user(self.user_id).has_access("read"):
             return "access"
         rules = self.env["ir.rule"].with_user(self.user_id)._compute_domain(source.model, "read")
         rules = list(rules or [])
-        roots = report_cells.domain_roots(rules)
+        roots = report_rollup.domain_roots(rules)
         if roots is None or not roots <= set(report_cells.VISIBILITY):
             return "rules"
         Cell = self.env[report_cells.CELL_MODEL]
+        if not self._reads_replica():
+            # the changes this transaction sees, brought into the cells (sudo:
+            # system data written with SQL; the checks above are done)
+            Cell.sudo()._apply_log(source.code, limit=RUN_APPLY_MAX)
         with self._report_cursor() as cr:
             built, current, max_day, tz = Cell._state(source.code, cr)
             if not (built and current) or tz != report_cells.CELL_TZ:
@@ -85,6 +90,7 @@ class CrmReportRun(models.Model):
         if not present:
             return "no cells in the run's months"
         grouped = [d for d in spec.dimensions if d != "period"]
+        grouped += [d for d in report_cells.filter_dims(source, filters) if d not in grouped]
         code = report_cells.choose_set(grouped, visible, present)
         if code is None:
             return "branches"
@@ -95,13 +101,9 @@ class CrmReportRun(models.Model):
         if "branch" in code.split(","):
             branches = {branch for _company, branch in visible}
         domain = report_cells.rows_domain(
-            source, spec, code, self.date_from, self.date_to, companies, branches
+            source, spec, code, self.date_from, self.date_to, companies, branches, filters
         )
-        distinct = {
-            c
-            for c, (kind, _measure) in report_cells.source_measures(source, dataset).items()
-            if kind == "distinct"
-        }
+        distinct = self._cells_distinct(source, dataset)
         return report_cells.Plan(
             set_code=code, domain=domain, dataset=cell_dataset, distinct=distinct
         )
@@ -133,8 +135,18 @@ class CrmReportRun(models.Model):
             filters = report_engine.parse_domain(self.template_id.filter_domain)
         except (ValueError, SyntaxError, TypeError):
             return "filters"
-        reason = report_cells.query_fits(spec, cell_dataset, filters)
-        return reason or (source, dataset, cell_dataset)
+        reason = report_cells.query_fits(
+            spec, cell_dataset, filters, source, self._cells_distinct(source, dataset)
+        )
+        return reason or (source, dataset, cell_dataset, filters)
+
+    def _cells_distinct(self, source, dataset):
+        """The codes of the distinct counts (customers, orders) of ``dataset``."""
+        return {
+            code
+            for code, (kind, _measure) in report_cells.source_measures(source, dataset).items()
+            if kind == "distinct"
+        }
 
     def _cells_small(self, source):
         """True when ``source`` holds fewer rows than the threshold."""

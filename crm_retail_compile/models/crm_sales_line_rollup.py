@@ -181,6 +181,9 @@ class CrmSalesLineRollup(models.Model):
                     ON crm_sales_line_rollup (order_id);
                 CREATE INDEX IF NOT EXISTS crm_sales_line_rollup_date_idx
                     ON crm_sales_line_rollup (order_date);
+                -- the report cells' upkeep reads a changed customer's rows
+                CREATE INDEX IF NOT EXISTS crm_sales_line_rollup_partner_idx
+                    ON crm_sales_line_rollup (order_partner_id);
                 CREATE TABLE IF NOT EXISTS crm_sales_line_rollup_dirty (
                     order_id integer NOT NULL);
                 CREATE TABLE IF NOT EXISTS crm_sales_line_rollup_state (
@@ -421,7 +424,7 @@ class CrmSalesLineRollup(models.Model):
         with retry_transient():
             count = self.sudo()._refresh()
             # the monthly report cells of the sources that changed
-            self.env["crm.report.cell"].sudo()._rebuild_stale()
+            self.env["crm.report.cell"].sudo()._catch_up()
         if count is None:
             return _("Not refreshed now: not built yet, or another refresh is under way.")
         return _("%(count)s orders refreshed.", count=count)

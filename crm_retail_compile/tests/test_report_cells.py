@@ -13,6 +13,7 @@ from odoo.tests import BaseCase, tagged
 from odoo.tools import SQL
 
 from ..lib import report_cells
+from ..models import crm_report_run_cells
 from .common import AdhocRunMixin, RetailCommon
 
 CELLS = "crm.report.cell"
@@ -312,16 +313,25 @@ class TestReportCells(AdhocRunMixin, RetailCommon):
         admin.tz = "Europe/London"
         self.assertNotEqual(self.source(self.adhoc(admin, **query)), CELLS)
         admin.tz = "Asia/Hong_Kong"
-        # a new order: the cells are behind until rebuilt (hourly job)
+        # a new order: the run brings it into the cells itself
         order = self.orders[1].copy()
         order.action_confirm()
         order.date_order = fields.Datetime.to_datetime("2026-03-10 04:00:00")
         run = self.adhoc(admin, **query)
-        self.assertNotEqual(self.source(run), CELLS)
-        self.env[CELLS]._rebuild_stale()
-        run = self.adhoc(admin, **query)
         self.assertEqual(self.source(run), CELLS)
         self.assertEqual(self.rows(run), self.rows(self.adhoc(admin, source_on=False, **query)))
+        # more changes waiting than a run applies: the rows, until the job
+        self.env["crm.sales.event"].flush_model()
+        self.env.cr.execute(
+            SQL("UPDATE crm_sales_event SET revenue = revenue + 1 WHERE order_id = %s", order.id)
+        )
+        self.patch(crm_report_run_cells, "RUN_APPLY_MAX", 0)
+        events = dict(query, dataset="sales_events", measures=EVENT_MEASURES)
+        self.assertNotEqual(self.source(self.adhoc(admin, **events)), CELLS)
+        self.env[CELLS]._catch_up()
+        run = self.adhoc(admin, **events)
+        self.assertEqual(self.source(run), CELLS)
+        self.assertEqual(self.rows(run), self.rows(self.adhoc(admin, source_on=False, **events)))
         # a small source is read as it is
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("crm_retail_compile.report_cells_min_rows", "1000000000")
@@ -337,6 +347,172 @@ class TestReportCells(AdhocRunMixin, RetailCommon):
         for user in (self.analyst, self.manager_a, self.staff_a):
             with self.subTest(user=user.login):
                 self.assertFalse(Cell.with_user(user).has_access("read"))
+
+    def test_filters_on_a_kept_dimension(self):
+        admin = self.retail_admin
+        query = {"dimensions": ["branch"], "period": "month"}
+        # one salesperson: customers and orders stay exact
+        one = dict(query, filters=[("salesman_id", "=", self.staff_a.id)])
+        run = self.adhoc(admin, **one)
+        self.assertEqual(self.source(run), CELLS)
+        expected = {
+            (str(month), name): figures
+            for (name, month), figures in self.line_sql(
+                SQL("br.name, %s", self.MONTH),
+                SQL("l.salesman_id = %s", self.staff_a.id),
+            ).items()
+        }
+        self.assertSameFigures(self.rows(run), expected)
+        self.assertSameFigures(self.rows(self.adhoc(admin, source_on=False, **one)), expected)
+        # two salespeople, not grouped by: sums from the cells, distinct
+        # customers from the rows (a customer of both counts once)
+        both = [("salesman_id", "in", [self.staff_a.id, self.staff_b.id])]
+        sums = dict(query, filters=both, measures=["revenue", "profit", "quantity"])
+        run = self.adhoc(admin, **sums)
+        self.assertEqual(self.source(run), CELLS)
+        self.assertEqual(self.rows(run), self.rows(self.adhoc(admin, source_on=False, **sums)))
+        run = self.adhoc(admin, **dict(query, filters=both))
+        self.assertNotEqual(self.source(run), CELLS)
+        # grouped by the filtered dimension: exact per row
+        grouped = dict(query, dimensions=["salesperson"], filters=both)
+        run = self.adhoc(admin, **grouped)
+        self.assertEqual(self.source(run), CELLS)
+        self.assertEqual(self.rows(run), self.rows(self.adhoc(admin, source_on=False, **grouped)))
+        # a filter and a grouping on two dimensions other than the branch:
+        # no such grain
+        run = self.adhoc(admin, **dict(one, dimensions=["product_category"]))
+        self.assertNotEqual(self.source(run), CELLS)
+
+    # ------------------------------------------------------------------
+    def cell_sums(self):
+        """The cells summed per cell key (source, grain, kind, dimensions,
+        month, unit, previous unit and flags), zero sums left out: what a
+        run can read, whether the cells were built or kept up."""
+        self.env.flush_all()
+        Cell = self.env[CELLS]
+        values = [
+            name
+            for name, field in Cell._fields.items()
+            if field.type in ("float", "integer") and name != "id"
+        ]
+        keys = [
+            name
+            for name, field in Cell._fields.items()
+            if field.store and name not in values and name != "id"
+        ]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT %s, %s FROM crm_report_cell GROUP BY %s",
+                SQL(", ").join(SQL.identifier(k) for k in keys),
+                SQL(", ").join(
+                    SQL("ROUND(SUM(%s)::numeric, 4)", SQL.identifier(v)) for v in values
+                ),
+                SQL(", ").join(SQL.identifier(k) for k in keys),
+            )
+        )
+        width = len(keys)
+        return {
+            tuple(str(k) for k in row[:width]): tuple(float(v or 0) for v in row[width:])
+            for row in rows
+            if any(row[width:])
+        }
+
+    def test_kept_up_cells_equal_rebuilt_ones(self):
+        """Changes of every kind (new orders, a date moved across months, a
+        cancellation, a customer changed, events deleted, the customer
+        profit refreshed) applied as signed rows give the cells a rebuild
+        gives, at every grain, for sums and distinct counts alike."""
+        Cell = self.env[CELLS]
+        Cell._rebuild()
+        Event = self.env["crm.sales.event"]
+        Profit = self.env["crm.customer.profit"]
+        Profit._refresh(full=True)
+        Cell._rebuild(["profit"])
+        # a new order of customer B in branch A, in March
+        new = self.orders[7].copy({"retail_branch_id": self.branch_a.id})
+        new.action_confirm()
+        new.date_order = fields.Datetime.to_datetime("2026-03-05 06:00:00")
+        # customer A's January order moved to April (its first purchase of
+        # the year is now later: previous units change)
+        self.orders[1].date_order = fields.Datetime.to_datetime("2026-04-10 06:00:00")
+        # an order cancelled
+        self.orders[9]._action_cancel()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE crm_sales_event e SET event_date = so.date_order
+                     FROM sale_order so WHERE so.id = e.order_id AND so.id IN %s""",
+                (new.id, self.orders[1].id),
+            )
+        )
+        # an order's steps given to another customer (a merge), one deleted
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_sales_event SET partner_id = %s WHERE order_id = %s",
+                self.cust_b.id,
+                self.orders[3].id,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """DELETE FROM crm_sales_event WHERE id = (
+                       SELECT MIN(id) FROM crm_sales_event WHERE order_id = %s)""",
+                self.orders[6].id,
+            )
+        )
+        Event.invalidate_model()
+        self.env["crm.sales.line.rollup"]._refresh()
+        Profit._refresh()
+        for code in report_cells.CELL_SOURCES:
+            self.assertFalse(Cell._state(code)[1], code)
+        applied = Cell._catch_up()
+        self.assertEqual(set(applied), set(report_cells.CELL_SOURCES))
+        for code in report_cells.CELL_SOURCES:
+            self.assertTrue(Cell._state(code)[1], code)
+        kept = self.cell_sums()
+        Cell._rebuild()
+        self.assertEqual(kept, self.cell_sums())
+        # nothing waiting: applying again changes nothing
+        self.assertEqual(Cell._apply_log("events"), 0)
+
+    def test_a_truncated_source_is_rebuilt(self):
+        Cell = self.env[CELLS]
+        self.env["crm.sales.line.rollup"]._rebuild()
+        built, current, _day, _tz = Cell._state("lines")
+        self.assertTrue(built)
+        self.assertFalse(current)
+        self.assertIsNone(Cell._apply_log("lines"))
+        self.assertIn("lines", Cell._catch_up())
+        self.assertTrue(Cell._state("lines")[1])
+        query = {"dimensions": ["product_category"], "period": "month"}
+        run = self.adhoc(self.retail_admin, **query)
+        self.assertEqual(self.source(run), CELLS)
+        expected = {
+            (str(month), name): figures
+            for (name, month), figures in self.line_sql(
+                SQL("pc.complete_name, %s", self.MONTH)
+            ).items()
+        }
+        self.assertSameFigures(self.rows(run), expected)
+
+    def test_the_job_is_queued_only_when_changes_wait(self):
+        Cell = self.env[CELLS]
+        Cell._catch_up()
+        self.assertFalse(Cell._cron_catch_up())
+        self.orders[2].date_order = fields.Datetime.to_datetime("2026-02-11 06:00:00")
+        self.env.flush_all()
+        self.assertTrue(Cell._cron_catch_up())
+        # a read-only transaction leaves the changes to the job
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_sales_event SET revenue = revenue + 1 WHERE order_id = %s",
+                self.orders[2].id,
+            )
+        )
+        self.env.cr.execute(SQL("SAVEPOINT read_only; SET TRANSACTION READ ONLY"))
+        self.assertIsNone(Cell._apply_log("events"))
+        self.env.cr.execute(SQL("ROLLBACK TO SAVEPOINT read_only"))
+        self.assertTrue(Cell._apply_log("events"))
 
 
 class TestReportCellsLib(BaseCase):
@@ -362,11 +538,27 @@ class TestReportCellsLib(BaseCase):
         self.assertTrue(report_cells.dates_fit(d(2026, 1, 1), d(2026, 6, 6), d(2026, 6, 6)))
         self.assertFalse(report_cells.dates_fit(d(2026, 1, 1), d(2026, 6, 6), d(2026, 6, 7)))
 
-    def test_domain_roots(self):
+    def test_filter_dims(self):
+        events = report_cells.CELL_SOURCES["events"]
+        self.assertEqual(report_cells.filter_dims(events, []), {})
         self.assertEqual(
-            report_cells.domain_roots(
-                ["|", ("retail_branch_id", "=", False), ("company_id.id", "in", [1]), (1, "=", 1)]
+            report_cells.filter_dims(
+                events, ["&", ("membership_tier_id", "=", 3), ("event_type", "in", ["won", "lost"])]
             ),
-            {"retail_branch_id", "company_id"},
+            {"tier": True, "step": False},
         )
-        self.assertIsNone(report_cells.domain_roots([("a", "=")]))
+        self.assertEqual(
+            report_cells.filter_dims(events, [("user_id", "in", [4]), ("user_id", "!=", 5)]),
+            {"salesperson": True},
+        )
+        for filters in (
+            ["|", ("user_id", "=", 4), ("team_id", "=", 1)],  # OR
+            [("partner_id", "=", 4)],  # not a dimension the cells keep
+            [("retail_branch_id", "=", 4)],  # the branch: chosen apart
+            [("user_id.login", "=", "x")],  # a path
+            [("user_id", "ilike", "x")],
+            [("user_id", "in", [[1]])],
+            [(0, "=", 1)],
+        ):
+            with self.subTest(filters=filters):
+                self.assertIsNone(report_cells.filter_dims(events, filters))
