@@ -5,14 +5,17 @@ from ..lib import data_quality as dq
 
 
 class CrmCustomerIdentity(models.Model):
-    """Claims of customer identities (membership number, phone, email) made
-    by the integration API.
+    """Customer identities (membership number, phone, email) recorded by
+    the integration API and the till.
 
-    Concurrent upserts of the same new customer both claim its keys: the
-    unique key makes the second transaction wait and then fail with a
-    serialization error, which Odoo's RPC layer retries, and the retry finds
-    the customer the first one created. So parallel clients never create
-    duplicates.
+    Calls that may create the same customer take advisory locks on its
+    keys (``crm.retail.api._lock``) for their whole transaction: the API's
+    batch records the keys of the customers it created once they exist
+    (``_record_identities``), and a concurrent upsert or till enrolment of
+    the same customer waits, then finds it. The till claims its keys before
+    creating (``_claim_identities``): the unique key makes a second claim
+    wait, then fail with a serialization error that Odoo's RPC layer
+    retries. So parallel clients never create duplicates.
     """
 
     _name = "crm.customer.identity"

@@ -64,6 +64,11 @@ CREATE_CONTEXT = {
 
 _logger = logging.getLogger(__name__)
 
+# the advisory locks of identities: (LOCK_SPACE, bucket), a power of two of
+# buckets (see CrmRetailApi._lock)
+LOCK_SPACE = 71_403_190
+LOCK_BUCKETS = 256
+
 
 class UnknownRecordError(ValidationError, AccessError):
     """A record looked up by the API that does not exist or that the caller
@@ -170,15 +175,24 @@ class CrmRetailApi(models.AbstractModel):
 
     @api.model
     def _lock(self, lock_keys):
+        """Transaction-level advisory locks on ``lock_keys``, hashed into
+        ``LOCK_BUCKETS`` buckets taken in order (no deadlock): calls sharing
+        a key wait for each other. A lock a key would fill PostgreSQL's
+        shared lock table (64 x max_connections slots by default) with two
+        batches of 1,000 customers ("out of shared memory" for everyone);
+        buckets bound a transaction to ``LOCK_BUCKETS`` locks, at the price
+        of the rare wait of two calls whose keys share a bucket."""
         keys = sorted({str(k) for k in lock_keys})
         if keys:
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT pg_advisory_xact_lock(k)
-                      FROM (SELECT DISTINCT hashtextextended(key, 7140) AS k
+                    SELECT pg_advisory_xact_lock(%s, b)
+                      FROM (SELECT DISTINCT (hashtextextended(key, 7140) & %s)::int AS b
                               FROM unnest(%s::text[]) AS key ORDER BY 1) locks
                     """,
+                    LOCK_SPACE,
+                    LOCK_BUCKETS - 1,
                     keys,
                 )
             )

@@ -48,10 +48,19 @@ class CrmRetailApi(models.AbstractModel):
           INSERT and not computed again;
         - defaults that change nothing on a new record are not given at all
           (``_noop_defaults``): an empty set of tags, a company-dependent
-          value equal to the company's fallback (stored as NULL either way).
+          value equal to the company's fallback (stored as NULL either way);
+        - a field some records give and others do not gets its default once
+          too, for the records without it (a default does not depend on the
+          other values of the record, only on the context);
+        - the context key ``crm_batch_keys`` names the fields every record
+          then holds, unless a default is left to each record: a record with
+          all of them needs no default at all, and
+          ``res.partner._add_missing_default_values`` passes it on as it is
+          instead of listing the 200 fields it does not give (see there).
         """
         given = set().union(*vals_list)
-        names = [name for name in Model._fields if name not in given]
+        everywhere = set(vals_list[0]).intersection(*vals_list[1:]) if vals_list else set()
+        names = [name for name in Model._fields if name not in everywhere]
         if len(vals_list) < 2 or not names:
             return Model, vals_list
         first, second = Model.default_get(names), Model.default_get(names)
@@ -77,8 +86,22 @@ class CrmRetailApi(models.AbstractModel):
             probe = Model.new(shared)
             for field in precompute:
                 shared[field.name] = field.convert_to_write(probe[field.name], probe)
-        Model = Model.with_context(crm_no_default=no_default, crm_fallback_fields=fallback)
+        context = {"crm_no_default": no_default, "crm_fallback_fields": fallback}
+        if not varying and self._complete_records_allowed(Model):
+            skipped = set(no_default)
+            context["crm_batch_keys"] = tuple(name for name in Model._fields if name not in skipped)
+        Model = Model.with_context(**context)
         return Model, [shared | vals for vals in vals_list]
+
+    @api.model
+    def _complete_records_allowed(self, Model):
+        """Whether a record of ``Model`` that holds every field with a
+        default needs nothing more from ``_add_missing_default_values``: no
+        parent model whose defaults it would fill in (``_inherits``), no
+        properties field whose defaults it would delegate."""
+        return not Model._inherits and all(
+            field.type != "properties" for field in Model._fields.values()
+        )
 
     @api.model
     def _computed_once(self, field):

@@ -6,6 +6,7 @@ import contextlib
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..lib import api_schema
 from ..lib.api_rpc import rpc_safe
@@ -105,7 +106,6 @@ class CrmRetailApi(models.AbstractModel):
         cleaned = self._clean_customers(customers, results, mode, cleaned)
         prepared = self._resolve_customer_references(cleaned, results, mode)
         to_create, to_update, claimed = self._plan_upserts(prepared)
-        self._claim_identities(list(claimed))
         created_ids = self._create_customers(to_create, claimed, results, mode)
         self._update_customers(to_update, to_create, created_ids, results, mode)
         if created_ids:
@@ -269,12 +269,42 @@ class CrmRetailApi(models.AbstractModel):
         else:
             partners = Partner.create(create_vals)
             created_ids = dict(zip(indexes, partners.ids, strict=True))
-        self._register_identities(
+        self._record_identities(
             {key: created_ids.get(to_create[slot[1]][0]) for key, slot in claimed.items()}
         )
         for index, partner_id in created_ids.items():
             results[index] = {"index": index, "ok": True, "id": partner_id, "created": True}
         return created_ids
+
+    @api.model
+    def _record_identities(self, key_to_partner):
+        """Record the identity keys of the customers a batch created, in
+        one statement once they exist.
+
+        The batch holds the advisory locks of these keys (``_lock``) until
+        its transaction ends: another upsert or till enrolment of the same
+        customer waits for it, then finds the customer. No claim is needed
+        before the creation (a key of a customer that could not be created
+        is not recorded at all); a key recorded before (a customer the
+        caller cannot see, an older claim) points to the new customer, as the
+        claim and registration of ``_claim_identities`` and
+        ``_register_identities`` (the till's way) leave it."""
+        pairs = sorted(
+            (f"{kind}:{value}", pid) for (kind, value), pid in key_to_partner.items() if pid
+        )
+        if not pairs:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_customer_identity (key, partner_id)
+                SELECT key, partner_id FROM unnest(%s::varchar[], %s::int[]) AS v(key, partner_id)
+                ON CONFLICT (key) DO UPDATE SET partner_id = EXCLUDED.partner_id
+                """,
+                [key for key, _pid in pairs],
+                [pid for _key, pid in pairs],
+            )
+        )
 
     @api.model
     def _update_customers(self, to_update, to_create, created_ids, results, mode):
@@ -386,9 +416,13 @@ class CrmRetailApi(models.AbstractModel):
         ids = [r["id"] for r in results if r and r.get("ok")]
         # the numbers of the customers the call just wrote: part of the write,
         # not a read of personal data charged to the export budget (fetch
-        # checks the caller's rights like read, without the charge of read)
+        # checks the caller's rights like read, without the charge of read).
+        # Those it created hold what the call gave them, in the cache since
+        # their creation: only the updated ones are fetched.
         partners = self.env["res.partner"].browse(ids)
-        partners.fetch(["membership_number"])
+        partners.browse(r["id"] for r in results if r and r.get("ok") and not r["created"]).fetch(
+            ["membership_number"]
+        )
         numbers = {partner.id: partner.membership_number for partner in partners}
         results = [
             r or {"index": i, "ok": False, "error": "not processed"} for i, r in enumerate(results)

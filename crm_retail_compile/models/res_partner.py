@@ -326,6 +326,27 @@ class ResPartner(models.Model):
                 return {}
         return super().default_get(fields_list)
 
+    @api.model
+    def _add_missing_default_values(self, values):
+        """A record of a batch creation of the integration API that holds
+        every field of ``crm_batch_keys`` (see
+        ``crm.retail.api._batch_create_values``) already has all its
+        defaults: the fields it does not give are those without one. Odoo
+        would list the 200-odd fields it does not give, one record at a time,
+        to find that none has a default; it is passed on as it is, unless the
+        context has given a default since (``default_<field>`` for a field
+        it does not hold), which Odoo's way then applies."""
+        complete = self.env.context.get("crm_batch_keys")
+        if (
+            complete
+            and all(map(values.__contains__, complete))
+            and not any(
+                key.startswith("default_") and key[8:] not in values for key in self.env.context
+            )
+        ):
+            return dict(values)
+        return super()._add_missing_default_values(values)
+
     @api.model_create_multi
     def create(self, vals_list):
         default_retail = self.env.context.get("default_is_retail_customer", False)
@@ -353,11 +374,14 @@ class ResPartner(models.Model):
           create: they are read again from the database, i.e. the fallback;
         - the resized images of customers created without an image would be
           computed empty one customer at a time: they are empty already (no
-          attachment), nothing is computed.
+          attachment), nothing is computed;
+        - the recursive computed fields (the commercial entity) are computed
+          for the whole batch at once (``_crm_compute_recursive_once``).
         """
         fallback = self.env.context["crm_fallback_fields"]
         if fallback:
             self.invalidate_recordset(list(fallback))
+        self._crm_compute_recursive_once()
         no_image = self.browse(
             partner.id
             for partner, vals in zip(self, vals_list, strict=True)
@@ -365,6 +389,33 @@ class ResPartner(models.Model):
         )
         for field in self._crm_resized_image_fields():
             self.env.remove_to_compute(field, no_image)
+
+    def _crm_compute_recursive_once(self):
+        """Compute the recursive stored fields of the new records ``self``
+        (``commercial_partner_id``: the customer itself, or its parent's
+        entity) with one call of their compute method for all of them.
+
+        Odoo computes a recursive field one record at a time (a record may
+        depend on another record being computed in the same pass), each time
+        through the whole compute machinery (tracking, constraints): 5 % of
+        the time of a batch of new customers. A record created in this
+        call cannot be the parent of another one (its id did not exist when
+        the values were given), so the records do not depend on each other;
+        where they would (a relation between two of them), Odoo's way stays.
+        The compute method is Odoo's, on the same records, with the same
+        result; a later change of their dependencies marks them again."""
+        for field in self._fields.values():
+            if not (field.recursive and field.store and field.compute):
+                continue
+            todo = self & self.env.records_to_compute(field)
+            if len(todo) < 2:
+                continue
+            relations = {
+                path.split(".")[0] for path in self.pool.field_depends[field] if "." in path
+            }
+            if any(todo.mapped(name) & todo for name in relations):
+                continue
+            field.compute_value(todo)
 
     @api.model
     def _crm_resized_image_fields(self):

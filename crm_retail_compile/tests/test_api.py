@@ -1,9 +1,12 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
+from ..models import crm_retail_api
 from .common import RetailCommon
 
 # a red pixel: an image Odoo resizes
@@ -131,6 +134,46 @@ class TestApi(RetailCommon):
         self.assertEqual([p.membership_tier_id.code for p in known], ["gold", False, "gold"])
         self.assertEqual(known[1].birthday_year, 0)
 
+    def test_batch_records_the_identities_of_the_customers_it_creates(self):
+        """The identity keys of the customers a batch creates point to them
+        (one statement after the creation, a key claimed before included);
+        a customer the database refused leaves no key behind."""
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO crm_customer_identity (key) VALUES (%s)",
+                "email:claimed.before@example.com",
+            )
+        )
+        result = self.Api.customer_upsert_batch(
+            [
+                {"name": "Id A", "email": "claimed.before@example.com", "phone": "+852 5432 1098"},
+                {"name": "Id B", "email": "id.bad@example.com", "birthday_year": 2099},
+                {"name": "Id C", "membership_number": "ID-C-1"},
+            ],
+            mode="per_record",
+        )
+        self.assertEqual([r["ok"] for r in result["results"]], [True, False, True], result)
+        first, third = result["results"][0]["id"], result["results"][2]["id"]
+        self.env.cr.execute(
+            SQL(
+                "SELECT key, partner_id FROM crm_customer_identity WHERE key = ANY(%s)",
+                [
+                    "email:claimed.before@example.com",
+                    "phone:54321098",
+                    "email:id.bad@example.com",
+                    "membership:ID-C-1",
+                ],
+            )
+        )
+        self.assertEqual(
+            dict(self.env.cr.fetchall()),
+            {
+                "email:claimed.before@example.com": first,
+                "phone:54321098": first,
+                "membership:ID-C-1": third,
+            },
+        )
+
     def test_resending_a_profile_writes_nothing(self):
         batch = [
             {"name": f"Sync {i}", "email": f"sync{i}@example.com", "channel": "online"}
@@ -215,6 +258,145 @@ class TestApi(RetailCommon):
                     self.assertEqual(ours[name], theirs[name], name)
         self.assertEqual(batch.mapped("commercial_partner_id"), batch)
         self.assertEqual(batch.mapped("email_normalized"), [r["email"] for r in rows])
+
+    def _assert_same_as_plain_create(self, rows, batch, plain):
+        """``batch`` and ``plain`` (created from the same ``rows``) hold the
+        same stored values, but for their ids, creation times and e-mails."""
+        Partner = self.env["res.partner"]
+        skip = {"id", "email", "email_normalized", "create_date", "write_date", "__last_update"}
+        skip |= {"calendar_last_notif_ack"}  # the clock: see the test above
+        names = [
+            name
+            for name, field in Partner._fields.items()
+            if field.store and field.type not in ("one2many", "binary") and name not in skip
+        ]
+        batch.invalidate_recordset()
+        plain.invalidate_recordset()
+        for row, ours, theirs in zip(rows, batch, plain, strict=True):
+            for name in names:
+                field = Partner._fields[name]
+                if name == "commercial_partner_id" and not row.get("parent_id"):
+                    # each customer is its own commercial entity
+                    self.assertEqual(ours[name], ours, name)
+                    self.assertEqual(theirs[name], theirs, name)
+                    continue
+                self.assertEqual(
+                    field.convert_to_read(ours[name], ours),
+                    field.convert_to_read(theirs[name], theirs),
+                    f"{name} of {row['name']}",
+                )
+
+    def test_batch_of_records_giving_different_fields_stores_what_plain_create_stores(self):
+        """Records that give different fields (a phone here, a parent company
+        there, a tag) get the defaults of the others once for all, skip
+        Odoo's search for missing defaults, have their commercial entity
+        computed once for all, and store what Odoo's create stores."""
+        Partner = self.env["res.partner"]
+        company = Partner.create({"name": "Kowloon Gems Ltd", "is_company": True})
+        tag = self.env["res.partner.category"].create({"name": "VIP"})
+        rows = [
+            {"name": "Mixed A", "email": "mixed.a@example.com", "is_retail_customer": True},
+            {
+                "name": "Mixed B",
+                "email": "mixed.b@example.com",
+                "phone": "+852 9123 4567",
+                "is_retail_customer": True,
+                "retail_channel": "online",
+                "preferred_language": "en",
+            },
+            {"name": "Mixed C", "email": "mixed.c@example.com", "parent_id": company.id},
+            {"name": "Mixed D", "email": "mixed.d@example.com", "category_id": [(6, 0, tag.ids)]},
+        ]
+        Model, vals_list = self.Api._batch_create_values(Partner, [dict(r) for r in rows])
+        self.assertEqual(vals_list[0]["preferred_language"], "zh_HK", "the default, given once")
+        self.assertEqual(vals_list[1]["preferred_language"], "en")
+        self.assertTrue(Model.env.context.get("crm_batch_keys"))
+        company.flush_recordset()
+        listed, computed = [], []
+        odoo_defaults = models.BaseModel._add_missing_default_values
+        compute = type(Partner)._compute_commercial_partner
+
+        def listing(model, values):
+            listed.append(values)
+            return odoo_defaults(model, values)
+
+        def counting(records):
+            computed.append(len(records))
+            return compute(records)
+
+        with (
+            patch.object(models.BaseModel, "_add_missing_default_values", listing),
+            patch.object(type(Partner), "_compute_commercial_partner", counting),
+        ):
+            batch = Model.create(vals_list)
+            batch.flush_recordset()
+        self.assertEqual(listed, [], "no record of the batch lists missing defaults")
+        # Odoo's create reads the entity of a contact given a parent at once;
+        # the three others are computed together
+        self.assertEqual(sorted(computed), [1, 3])
+        plain = Partner.create([dict(r, email="plain." + r["email"]) for r in rows])
+        self.assertEqual(batch[2].commercial_partner_id, company)
+        self.assertEqual(batch[3].category_id, tag)
+        self._assert_same_as_plain_create(rows, batch, plain)
+
+    def test_batch_record_gets_a_default_the_context_gives_later(self):
+        """A default given in the context after the batch was prepared still
+        reaches the records that do not give the field (Odoo's way)."""
+        Partner = self.env["res.partner"]
+        Model, vals_list = self.Api._batch_create_values(
+            Partner, [{"name": "Ctx A"}, {"name": "Ctx B", "ref": "OWN"}]
+        )
+        batch = Model.with_context(default_ref="CTX-1").create(vals_list)
+        self.assertEqual(batch.mapped("ref"), ["CTX-1", "OWN"])
+        plain = Partner.with_context(default_ref="CTX-1").create(
+            [{"name": "Ctx A"}, {"name": "Ctx B", "ref": "OWN"}]
+        )
+        self.assertEqual(plain.mapped("ref"), batch.mapped("ref"))
+
+    def test_batch_entities_of_related_records_follow_odoo(self):
+        """Records of one batch whose commercial entities depend on each
+        other are left to Odoo's record-by-record computation."""
+        Partner = self.env["res.partner"]
+        field = Partner._fields["commercial_partner_id"]
+        company = Partner.create({"name": "Parent Ltd", "is_company": True})
+        kids = Partner.create([{"name": "Kid 1"}, {"name": "Kid 2", "parent_id": company.id}])
+        kids[0].parent_id = kids[1]
+        self.env.add_to_compute(field, kids)
+        kids._crm_compute_recursive_once()
+        self.assertTrue(self.env.is_to_compute(field, kids[0]), "left to Odoo")
+        self.assertEqual(kids.mapped("commercial_partner_id"), company)
+        # unrelated records are computed at once
+        other = Partner.create([{"name": "Kid 3"}, {"name": "Kid 4"}])
+        self.env.add_to_compute(field, other)
+        other._crm_compute_recursive_once()
+        self.assertFalse(self.env.is_to_compute(field, other[0]))
+        self.assertEqual(other[0].commercial_partner_id, other[0])
+
+    def test_batch_results_give_the_membership_numbers(self):
+        """Each row of a batch gives the customer's membership number: the
+        one a new customer was given, none, or the one an updated customer
+        holds (read from the database)."""
+        known = self.env["res.partner"].create(
+            {
+                "name": "Known Member",
+                "email": "known.member@example.com",
+                "is_retail_customer": True,
+            }
+        )
+        known.action_enrol()
+        result = self.Api.customer_upsert_batch(
+            [
+                {"name": "New Member", "membership_number": "API-NEW-1"},
+                {"name": "New Guest", "email": "new.guest@example.com"},
+                {"email": "known.member@example.com", "channel": "online"},
+            ]
+        )
+        rows = result["results"]
+        self.assertEqual([r["created"] for r in rows], [True, True, False])
+        self.assertEqual(
+            [r["membership_number"] for r in rows], ["API-NEW-1", False, known.membership_number]
+        )
+        self.assertTrue(known.membership_number)
 
     def test_batch_creation_skips_work_that_changes_nothing(self):
         """What a batch leaves out or computes once still reads as Odoo's
@@ -450,3 +632,31 @@ class TestApi(RetailCommon):
         # a system with a larger daily volume gets its own budget
         self.integration.crm_export_budget = 10
         self.assertEqual(self.Api.customer_summary(customers[2])["id"], customers[2])
+
+    def test_a_large_batch_holds_a_bounded_number_of_locks(self):
+        """A batch locks its customers' identities in buckets: 1,000
+        customers (2,000 keys) take at most LOCK_BUCKETS advisory locks, so
+        a few concurrent batches cannot fill PostgreSQL's shared lock table
+        (64 slots per connection by default)."""
+        batch = [
+            {
+                "name": f"Lock {i}",
+                "phone": f"+852 9{1234000 + i:07d}",
+                "email": f"lock.{i}@example.com",
+                "channel": "online",
+            }
+            for i in range(1000)
+        ]
+        out = self.Api.customer_upsert_batch(batch)
+        self.assertEqual(len(out["results"]), 1000)
+        self.env.cr.execute(
+            SQL(
+                """SELECT COUNT(*) FROM pg_locks
+                    WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+                      AND classid = %s AND objsubid = 2""",
+                crm_retail_api.LOCK_SPACE,
+            )
+        )
+        held = self.env.cr.fetchone()[0]
+        self.assertGreater(held, 0)
+        self.assertLessEqual(held, crm_retail_api.LOCK_BUCKETS)
