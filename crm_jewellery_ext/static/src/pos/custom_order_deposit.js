@@ -130,6 +130,12 @@ patch(PosOrderline.prototype, {
         if (this.custom_order_id && vals.full_product_name) {
             this.full_product_name = vals.full_product_name;
         }
+        // a refund of a deposit pays back the same custom order, and says so
+        const refunded = this.refunded_orderline_id;
+        if (!this.crmCustomOrderId && refunded?.crmCustomOrderId) {
+            this.custom_order_id = refunded.custom_order_id;
+            this.full_product_name = refunded.full_product_name || this.full_product_name;
+        }
     },
 
     get crmCustomOrderId() {

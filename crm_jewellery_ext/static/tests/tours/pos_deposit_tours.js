@@ -60,6 +60,11 @@ registry.category("web_tour.tours").add("crm_jewellery_pos_deposit_refund", {
             ProductScreen.isShown(),
             ProductScreen.customerIsSelected("Tour Deposit Customer"),
             ProductScreen.orderLineHas("Custom Order Deposit", "-1.00"),
+            // the refund line names the custom order it pays back
+            {
+                content: "the refund line names the custom order",
+                trigger: ".order-container .orderline:contains('CO-TOUR-1'):contains('-1.00')",
+            },
             ProductScreen.clickPayButton(),
             PaymentScreen.totalIs("3,000.00"),
             PaymentScreen.clickPaymentMethod("Cash"),
