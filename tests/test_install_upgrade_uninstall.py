@@ -96,6 +96,8 @@ def _snapshot(db):
         "functions": "SELECT proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
         "WHERE n.nspname = 'public'",
         "constraints": "SELECT conname FROM pg_constraint",
+        "triggers": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
+        "sequences": "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'",
         "xmlids": "SELECT module || '.' || name FROM ir_model_data WHERE module = ANY(%(m)s)",
         "models": "SELECT model FROM ir_model",
         "fields": "SELECT model || '.' || name FROM ir_model_fields",
@@ -113,6 +115,19 @@ def _snapshot(db):
             return result
     finally:
         conn.close()
+
+
+# Odoo's own crm module has tables named crm_*, no trigger nor function
+OWN_TABLES = ("crm_report_cell_", "crm_sales_line_rollup", "crm_customer_profit_dirty")
+
+
+def _own_objects(snapshot):
+    """The suite's triggers, SQL functions and side tables in a snapshot."""
+    return sorted(
+        {name for name in snapshot["triggers"] | snapshot["functions"] if name.startswith("crm_")}
+        | {name for name in snapshot["tables"] if name.startswith(OWN_TABLES)}
+        | {name for name in snapshot["sequences"] if name.startswith("crm_report_cell_")}
+    )
 
 
 @pytest.fixture
@@ -142,6 +157,9 @@ def test_install_upgrade_twice_uninstall(scratch_db):
     assert not _errors(log), "\n".join(_errors(log))
     baseline = _snapshot(db)
     assert not baseline["xmlids"], "the first uninstall left external ids"
+    # what init() made outside Odoo's bookkeeping is gone too (the baseline
+    # would hide it): triggers on Odoo's tables, SQL functions, side tables
+    assert not _own_objects(baseline), _own_objects(baseline)
 
     rc, log = _odoo(config, db, "server", "-i", ",".join(MODULES), "--stop-after-init")
     assert rc == 0 and not _errors(log), "\n".join(_errors(log)) or log[-3000:]
@@ -163,6 +181,7 @@ def test_install_upgrade_twice_uninstall(scratch_db):
         if after[name] - baseline[name]
     }
     assert not leftovers, leftovers
+    assert not _own_objects(after), _own_objects(after)
     # rows of Odoo's tables that pointed to records of the suite's models
     suite_models = sorted(installed["models"] - baseline["models"])
     conn = psycopg2.connect(dbname=db)
