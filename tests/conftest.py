@@ -253,6 +253,24 @@ QUEUE_CRONS = (
 )
 
 
+def call_kw(server, session, model, method, args, kwargs=None, timeout=300):
+    """A JSON-RPC call of the web client (``/web/dataset/call_kw``) in the
+    web ``session`` of ``server`` (anything with ``url``); its result, the
+    error asserted absent."""
+    response = session.post(
+        f"{server.url}/web/dataset/call_kw/{model}/{method}",
+        json={
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        },
+        timeout=timeout,
+    )
+    body = response.json()
+    assert "error" not in body, body.get("error")
+    return body["result"]
+
+
 def flush_queues(admin, crons=QUEUE_CRONS):
     """Run the jobs that send queued mailings, e-mails and SMS now (as the
     scheduler would), through ``admin``'s XML-RPC client."""

@@ -26,7 +26,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 import requests
-from conftest import ROOT, OdooServer, _free_port, web_session
+from conftest import ROOT, OdooServer, _free_port, call_kw, web_session
 
 SOCKET_DIR = "/var/run/postgresql"
 TOPO_DB = "crm_topology_test"
@@ -148,21 +148,6 @@ def users(topology):
         )
         logins[key] = login
     return {"admin": admin, "branch": branch, "tag": tag, "logins": logins}
-
-
-def call_kw(topology, session, model, method, args, kwargs=None):
-    response = session.post(
-        f"{topology.url}/web/dataset/call_kw/{model}/{method}",
-        json={
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-        },
-        timeout=120,
-    )
-    payload = response.json()
-    assert "error" not in payload, payload.get("error")
-    return payload["result"]
 
 
 def test_prefork_workers_cron_websocket(topology):

@@ -14,7 +14,7 @@ import xmlrpc.client
 
 import openpyxl
 import pytest
-from conftest import ROOT, new_user, web_session
+from conftest import ROOT, call_kw, new_user, web_session
 
 SCRIPT = ROOT / "setup" / "import_customers.py"
 
@@ -175,21 +175,6 @@ def test_command_line_import_resumes_and_reruns(odoo_server, world, tmp_path):
     assert _customers(world) == customers
 
 
-def _call_kw(odoo_server, session, model, method, args, kwargs=None):
-    response = session.post(
-        f"{odoo_server.url}/web/dataset/call_kw/{model}/{method}",
-        json={
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
-        },
-        timeout=300,
-    )
-    body = response.json()
-    assert "error" not in body, body.get("error")
-    return body["result"]
-
-
 def test_dialog_import_over_http(odoo_server, world):
     """The calls the web client's import dialog makes, as the clerk."""
     tag, phone = world["tag"], world["phone"]
@@ -210,7 +195,7 @@ def test_dialog_import_over_http(odoo_server, world):
     options = {"has_headers": True, "quoting": '"', "separator": ",", "encoding": "utf-8"}
 
     def run_once():
-        wizard = _call_kw(
+        wizard = call_kw(
             odoo_server,
             session,
             "base_import.import",
@@ -225,7 +210,7 @@ def test_dialog_import_over_http(odoo_server, world):
             timeout=120,
         )
         assert upload.status_code == 200, upload.text
-        preview = _call_kw(
+        preview = call_kw(
             odoo_server,
             session,
             "base_import.import",
@@ -237,7 +222,7 @@ def test_dialog_import_over_http(odoo_server, world):
         matches = preview["matches"]
         fields = [(matches.get(str(i)) or matches.get(i))[0] for i in range(3)]
         assert fields == ["name", "mobile", "email"], matches
-        return _call_kw(
+        return call_kw(
             odoo_server,
             session,
             "base_import.import",
