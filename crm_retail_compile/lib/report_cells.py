@@ -1,5 +1,6 @@
-"""Monthly pre-aggregated cells: interactive aggregates that read thousands
-of rows, not millions, with the same figures as the rows they sum.
+"""Pre-aggregated cells by month and by week: interactive aggregates that
+read thousands of rows, not millions, with the same figures as the rows they
+sum.
 
 A *cell source* (``CELL_SOURCES``) is a report dataset's source table (the
 sales events, the pre-aggregated order lines, the customer profit) summed per
@@ -23,7 +24,8 @@ before the period or before the run's first day. So
                                  period, or before the run's first day
 
 which the run filters with flags stored on each row (``new_month``,
-``new_quarter``, ``new_year``, ``prev_unit``) and sums like any measure.
+``new_quarter``, ``new_year``, ``new_week``, ``prev_unit``) and sums like
+any measure.
 
 *Units.* A run filters its rows by UTC days (``event_date >= date_from``)
 and groups them by local months (Hong Kong, UTC+8). The first eight hours of
@@ -32,6 +34,13 @@ is kept as two units, its *head* (unit = that UTC day) and its *body* (unit =
 the first day of the month), so a run whose dates start on the first of a
 month (and end on one, or after the last row) selects exactly the units its
 UTC filter selects.
+
+*Families.* The month family answers months, quarters and years. The week
+family (events and order lines) cuts local weeks at month ends into pieces,
+each with its head and body as above: a run grouping by week whose dates
+start and end on a piece's edge (the first of a month or a Monday) selects
+whole units, and a week's distinct customers are those whose previous unit
+lies in an earlier week (``new_week``). Days read the rows.
 
 *Upkeep.* The cells are only ever summed, so a change of the source is
 carried by signed rows appended to them (``delta_statements``): the cells of
@@ -44,10 +53,11 @@ minus those of the same rows before. A rebuild gives the same sums per cell
 A run reads the cells only when (``plan``): the cells hold every change of
 their source (a run on the primary applies the waiting ones first), the
 requester's time zone is the cells' one, the query is aggregated, its
-dimensions and measures are in the cells, the period is a month, quarter or
-year (or none), its filters are conditions on the cells' dimensions (held to
-one value when a distinct count would otherwise add up), the requester's record rules on the
-source name only the company and the branch, the visible (company, branch)
+dimensions and measures are in the cells, the period is a month, quarter,
+year or week (or none), its filters are conditions on the cells'
+dimensions (held to one value when a distinct count would otherwise add
+up), the requester's record rules on the source name only the company and
+the branch, the visible (company, branch)
 pairs are one company and either every branch of the run's months or one
 branch (or the query groups by branch), and the dates cut no unit.
 Otherwise the run reads the rows (what it did before): same figures, slower.
@@ -69,7 +79,9 @@ CELL_TZ = "Asia/Hong_Kong"
 # the columns of the rows visible to a user: record rules naming other
 # fields send the run to the rows
 VISIBILITY = ("company_id", "retail_branch_id")
-PERIODS = ("month", "quarter", "year")
+# cell families: the periods their units nest in, and the periods a run
+# groups by that each family answers
+FAMILIES = {"month": ("month", "quarter", "year"), "week": ("week",)}
 # row kinds: the sums of a cell, or the distinct count of one measure
 SUM_KIND = "sum"
 # aggregates the cells keep as sums of the source's rows
@@ -105,6 +117,8 @@ class CellSource:
     # columns whose values each lie in one unit (an order has one day):
     # their distinct counts need no previous unit
     single_unit: frozenset = frozenset()
+    # the cell families kept (``FAMILIES``)
+    families: tuple = ("month",)
 
     def sets(self):
         """The grains kept: none, one or two dimensions (the branch with
@@ -125,6 +139,7 @@ CELL_SOURCES = {
         utc_day="(s.event_date)::date",
         local_day="(timezone('Asia/Hong_Kong', timezone('UTC', s.event_date)))::date",
         date_columns=("event_date",),
+        families=("month", "week"),
         dims={
             "branch": "retail_branch_id",
             "tier": "membership_tier_id",
@@ -142,6 +157,7 @@ CELL_SOURCES = {
         utc_day="s.order_date",
         local_day="s.local_date",
         date_columns=("order_date", "local_date"),
+        families=("month", "week"),
         dims={
             "branch": "retail_branch_id",
             "product_category": "categ_id",
@@ -268,19 +284,33 @@ def _ratio_ok(measure, measures):
 # ----------------------------------------------------------------------
 # Build and upkeep
 # ----------------------------------------------------------------------
-def _unit_sql(source):
-    """The unit of a source row: its UTC day on a local month's head, else
-    the first day of its local month."""
+def _unit_sql(source, family="month"):
+    """The unit of a source row: its UTC day on the head of a piece, else
+    the piece's first day. Pieces are local months (the month family) or
+    local weeks cut at month ends (the week family), so that a run whose
+    dates start and end on a piece's edge selects whole units."""
+    start = _piece_sql(source, family)
     return SQL(
-        "CASE WHEN (%(utc)s) < date_trunc('month', (%(local)s)::timestamp)::date "
-        "THEN (%(utc)s) ELSE date_trunc('month', (%(local)s)::timestamp)::date END",
+        "CASE WHEN (%(utc)s) < %(start)s THEN (%(utc)s) ELSE %(start)s END",
         utc=SQL(source.utc_day),
-        local=SQL(source.local_day),
+        start=start,
     )
 
 
-def _month_sql(source):
-    return SQL("date_trunc('month', (%s)::timestamp)::date", SQL(source.local_day))
+def _piece_sql(source, family):
+    month = SQL("date_trunc('month', (%s)::timestamp)::date", SQL(source.local_day))
+    if family == "month":
+        return month
+    return SQL("GREATEST(%s, %s)", _period_sql(source, family), month)
+
+
+def _period_sql(source, family="month"):
+    """The period of a source row: its local month or week."""
+    return SQL(
+        "date_trunc(%s, (%s)::timestamp)::date",
+        "week" if family == "week" else "month",
+        SQL(source.local_day),
+    )
 
 
 def _measure_sql(agg):
@@ -305,6 +335,7 @@ class CellKind:
     values: dict = dataclasses.field(default_factory=dict)
     column: str = None
     single: bool = False
+    family: str = "month"  # FAMILIES
 
     def keys(self):
         return ["company_id"] + [self.source.dims[d] for d in self.dims]
@@ -314,7 +345,7 @@ class CellKind:
         extra = []
         if self.code != SUM_KIND:
             extra = ["prev_unit"] if not self.single else []
-            extra += ["new_month", "new_quarter", "new_year"]
+            extra += ["new_month", "new_quarter", "new_year", "new_week"]
         return [*self.keys(), "month", "unit", *extra]
 
     def value_columns(self):
@@ -326,7 +357,7 @@ class CellKind:
         ``value_columns()`` order."""
         source = self.source
         src_keys = SQL(", ").join(SQL.identifier("s", c) for c in self.keys())
-        month, unit = _month_sql(source), _unit_sql(source)
+        month, unit = _period_sql(source, self.family), _unit_sql(source, self.family)
         if self.code == SUM_KIND:
             return SQL(
                 "SELECT %(keys)s, %(month)s, %(unit)s, %(values)s FROM %(rows)s "
@@ -340,7 +371,8 @@ class CellKind:
         value = SQL.identifier("s", self.column)
         if self.single:
             return SQL(
-                "SELECT %(keys)s, %(month)s, %(unit)s, TRUE, TRUE, TRUE, COUNT(DISTINCT %(value)s) "
+                "SELECT %(keys)s, %(month)s, %(unit)s, TRUE, TRUE, TRUE, TRUE, "
+                "COUNT(DISTINCT %(value)s) "
                 "FROM %(rows)s WHERE %(value)s IS NOT NULL GROUP BY %(keys)s, %(month)s, %(unit)s",
                 keys=src_keys,
                 month=month,
@@ -351,11 +383,7 @@ class CellKind:
         keys = SQL(", ").join(SQL.identifier(c) for c in self.keys())
         return SQL(
             """
-            SELECT %(keys)s, month, unit, prev_unit,
-                   prev_month IS NULL OR prev_month < month,
-                   prev_month IS NULL OR prev_month < date_trunc('quarter', month::timestamp)::date,
-                   prev_month IS NULL OR prev_month < date_trunc('year', month::timestamp)::date,
-                   COUNT(*)
+            SELECT %(keys)s, month, unit, prev_unit, %(flags)s, COUNT(*)
               FROM (SELECT %(keys)s, month, unit,
                            lag(unit) OVER w AS prev_unit, lag(month) OVER w AS prev_month
                       FROM (SELECT DISTINCT %(src_keys)s, %(value)s AS value,
@@ -371,18 +399,35 @@ class CellKind:
             month=month,
             unit=unit,
             rows=rows,
+            flags=self._flags_sql(),
         )
+
+    def _flags_sql(self):
+        """new_month, new_quarter, new_year, new_week of a distinct row:
+        whether the customer's previous unit (``prev_month``: its period)
+        lies before this row's period; each family sets its own."""
+
+        def new(period):
+            return SQL(
+                "prev_month IS NULL OR prev_month < date_trunc(%s, month::timestamp)::date",
+                period,
+            )
+
+        if self.family == "week":
+            return SQL("NULL::boolean, NULL::boolean, NULL::boolean, %s", new("week"))
+        return SQL("%s, %s, %s, NULL::boolean", new("month"), new("quarter"), new("year"))
 
     def insert(self, select):
         """INSERT of the rows of ``select`` (a SELECT of this kind's columns)."""
         columns = self.group_columns() + self.value_columns()
         return SQL(
-            "INSERT INTO crm_report_cell (source, set_code, kind, %(columns)s) "
-            "SELECT %(source)s, %(set_code)s, %(kind)s, q.* FROM (%(select)s) q",
+            "INSERT INTO crm_report_cell (source, set_code, kind, family, %(columns)s) "
+            "SELECT %(source)s, %(set_code)s, %(kind)s, %(family)s, q.* FROM (%(select)s) q",
             columns=SQL(", ").join(SQL.identifier(c) for c in columns),
             source=self.source.code,
             set_code=set_code(self.dims),
             kind=self.code,
+            family=self.family,
             select=select,
         )
 
@@ -450,14 +495,22 @@ def cell_kinds(source, dataset, cell_fields, columns=None):
         if kind == "distinct" and code in cell_fields
     }
     kinds = []
-    for dims in source.sets():
-        if any(d not in source.dims for d in dims):
-            continue
-        kinds.append(CellKind(source, dims, SUM_KIND, values=sums))
-        for code, column in distinct.items():
-            kinds.append(
-                CellKind(source, dims, code, column=column, single=column in source.single_unit)
-            )
+    for family in source.families:
+        for dims in source.sets():
+            if any(d not in source.dims for d in dims):
+                continue
+            kinds.append(CellKind(source, dims, SUM_KIND, values=sums, family=family))
+            for code, column in distinct.items():
+                kinds.append(
+                    CellKind(
+                        source,
+                        dims,
+                        code,
+                        column=column,
+                        single=column in source.single_unit,
+                        family=family,
+                    )
+                )
     return kinds
 
 
@@ -631,7 +684,7 @@ def query_fits(spec, cells_dataset, filters, source, distinct=()):
         return "dimension"
     if not spec.measures or any(m not in cells_dataset.measures for m in spec.measures):
         return "measure"
-    if "period" in spec.dimensions and spec.period not in PERIODS:
+    if family_for(spec, source) is None:
         return "period"
     filtered = filter_dims(source, filters)
     if filtered is None or any(d not in cells_dataset.dimensions for d in filtered):
@@ -673,26 +726,45 @@ def choose_set(grouped, visible, present):
     return set_code(dims)
 
 
-def dates_fit(date_from, date_to, max_utc_day):
-    """True when the run's days cut no unit: it starts on the first of a
-    month (or has no start) and ends on the last day of a month, after the
-    last row, or has no end."""
-    if date_from and date_from.day != 1:
+def family_for(spec, source):
+    """The cell family that answers ``spec``'s period (the month family
+    when it groups by none), or None."""
+    if "period" not in spec.dimensions:
+        return "month"
+    for family in source.families:
+        if spec.period in FAMILIES[family]:
+            return family
+    return None
+
+
+def _piece_start(day, family):
+    """True when ``day`` begins a piece of ``family``: the first of a month,
+    or (weeks) a Monday."""
+    return day.day == 1 or (family == "week" and day.weekday() == 0)
+
+
+def dates_fit(date_from, date_to, max_utc_day, family="month"):
+    """True when the run's days cut no unit: it starts on a piece's first
+    day (the first of a month; for weeks also a Monday) or has no start,
+    and ends on a piece's last day, after the last row, or has no end."""
+    if date_from and not _piece_start(date_from, family):
         return False
     if date_to:
         end = date_to + datetime.timedelta(days=1)
-        if end.day != 1 and max_utc_day is not None and max_utc_day >= end:
+        if not _piece_start(end, family) and max_utc_day is not None and max_utc_day >= end:
             return False
     return True
 
 
-def rows_domain(source, spec, code, date_from, date_to, companies, branches, filters=()):
+def rows_domain(
+    source, spec, code, date_from, date_to, companies, branches, filters=(), family="month"
+):
     """The domain of the cells a run sums: the grain ``code``, the run's
     units, the visible company and branches, the run's filters (on the
     dimension columns the cells share with the source), and for distinct
     counts the rows of the first unit of each customer in each period (or
     in the run)."""
-    domain = [("source", "=", source.code), ("set_code", "=", code)]
+    domain = [("source", "=", source.code), ("set_code", "=", code), ("family", "=", family)]
     domain += [tuple(term) for term in filters or [] if term != "&"]
     domain.append(("company_id", "in", sorted(companies)))
     if branches is not None:

@@ -1,4 +1,5 @@
-"""Monthly pre-aggregated report cells (lib/report_cells.py explains them).
+"""Report cells pre-aggregated by month and week (lib/report_cells.py
+explains them).
 
 System data: built with SQL from the sales events, the pre-aggregated order
 lines and the customer profit, read by report runs (under sudo, after the
@@ -87,13 +88,16 @@ def _selection_of(model, field):
 class CrmReportCell(models.Model):
     _name = "crm.report.cell"
     _inherit = ["crm.branch.mixin"]
-    _description = "Report Cell (monthly pre-aggregate)"
+    _description = "Report Cell (pre-aggregate by month or week)"
     _order = "source, set_code, month"
     _log_access = False
 
     source = fields.Char(readonly=True, required=True)
     set_code = fields.Char(string="Grain", readonly=True, required=True)
     kind = fields.Char(readonly=True, required=True)
+    # the pieces the units are cut in: local months, or local weeks cut at
+    # month ends (lib/report_cells.FAMILIES)
+    family = fields.Char(readonly=True, default="month")
     company_id = fields.Many2one("res.company", readonly=True)
     retail_branch_id = fields.Many2one(readonly=True)
     categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
@@ -117,6 +121,7 @@ class CrmReportCell(models.Model):
     new_month = fields.Boolean(readonly=True)
     new_quarter = fields.Boolean(readonly=True)
     new_year = fields.Boolean(readonly=True)
+    new_week = fields.Boolean(readonly=True)
     revenue = fields.Float(digits=(16, 2), readonly=True)
     cost = fields.Float(digits=(16, 2), readonly=True)
     profit = fields.Float(digits=(16, 2), readonly=True)
@@ -137,8 +142,9 @@ class CrmReportCell(models.Model):
         cr.execute(
             SQL(
                 """
-                CREATE INDEX IF NOT EXISTS crm_report_cell_grain_idx
-                    ON crm_report_cell (source, set_code, unit);
+                DROP INDEX IF EXISTS crm_report_cell_grain_idx;
+                CREATE INDEX IF NOT EXISTS crm_report_cell_family_grain_idx
+                    ON crm_report_cell (source, family, set_code, unit);
                 CREATE TABLE IF NOT EXISTS crm_report_cell_dirty (source varchar NOT NULL);
                 ALTER TABLE crm_report_cell_dirty ADD COLUMN IF NOT EXISTS txid bigint;
                 CREATE TABLE IF NOT EXISTS crm_report_cell_state (
@@ -156,6 +162,20 @@ class CrmReportCell(models.Model):
         )
         for source in report_cells.CELL_SOURCES.values():
             self._install_log(source)
+            # cells built before a family was added: rebuilt at the next
+            # catch-up (until then, runs of that family read the rows)
+            for family in source.families:
+                cr.execute(
+                    SQL(
+                        """INSERT INTO crm_report_cell_dirty (source, txid)
+                           SELECT s.source, 0 FROM crm_report_cell_state s
+                            WHERE s.source = %s AND NOT EXISTS (
+                                  SELECT 1 FROM crm_report_cell c
+                                   WHERE c.source = s.source AND c.family = %s)""",
+                        source.code,
+                        family,
+                    )
+                )
 
     # system data: written with SQL only
     @api.model_create_multi

@@ -74,9 +74,11 @@ class CrmReportRun(models.Model):
             built, current, max_day, tz = Cell._state(source.code, cr)
             if not (built and current) or tz != report_cells.CELL_TZ:
                 return "not current"
-            if not report_cells.dates_fit(self.date_from, self.date_to, max_day):
+            family = report_cells.family_for(spec, source)
+            if not report_cells.dates_fit(self.date_from, self.date_to, max_day, family):
                 return "dates"
             units = [("source", "=", source.code), ("set_code", "=", "branch")]
+            units.append(("family", "=", family))
             units.append(("kind", "=", report_cells.SUM_KIND))
             if self.date_from:
                 units.append(("unit", ">=", self.date_from))
@@ -94,14 +96,14 @@ class CrmReportRun(models.Model):
         code = report_cells.choose_set(grouped, visible, present)
         if code is None:
             return "branches"
-        if not self._cells_built(source, code):
+        if not self._cells_built(source, code, family):
             return "grain not built"
         companies = {company for company, _branch in visible} or {0}
         branches = None
         if "branch" in code.split(","):
             branches = {branch for _company, branch in visible}
         domain = report_cells.rows_domain(
-            source, spec, code, self.date_from, self.date_to, companies, branches, filters
+            source, spec, code, self.date_from, self.date_to, companies, branches, filters, family
         )
         distinct = self._cells_distinct(source, dataset)
         return report_cells.Plan(
@@ -163,15 +165,18 @@ class CrmReportRun(models.Model):
         row = self.env.cr.fetchone()
         return bool(row) and (row[0] or 0) < threshold
 
-    def _cells_built(self, source, code):
-        """True when the cells of ``source`` hold the grain ``code`` (a
-        dimension whose column the source lacks is not built)."""
+    def _cells_built(self, source, code, family="month"):
+        """True when the cells of ``source`` hold the grain ``code`` of
+        ``family`` (a dimension whose column the source lacks is not
+        built)."""
         with self._report_cursor() as cr:
             cr.execute(
                 SQL(
-                    "SELECT 1 FROM crm_report_cell WHERE source = %s AND set_code = %s LIMIT 1",
+                    """SELECT 1 FROM crm_report_cell
+                        WHERE source = %s AND set_code = %s AND family = %s LIMIT 1""",
                     source.code,
                     code,
+                    family,
                 )
             )
             return bool(cr.fetchone())

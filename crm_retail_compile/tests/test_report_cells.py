@@ -71,6 +71,8 @@ class TestReportCells(AdhocRunMixin, RetailCommon):
             (b, bb, "2026-01-15 02:00:00", [(cls.ring, 1), (cls.ring, 1)]),
             (b, bb, "2026-03-31 15:00:00", [(cls.watch, 2)]),
             (b, bb, "2026-04-20 08:00:00", [(cls.watch, 1)]),
+            # Sunday 1 February, in the week of Monday 26 January
+            (a2, bb, "2026-02-01 03:00:00", [(cls.watch, 1)]),
         ):
             order = cls.env["sale.order"].create(
                 {
@@ -300,7 +302,7 @@ class TestReportCells(AdhocRunMixin, RetailCommon):
             {"dimensions": ["district"]},  # the customer's, not the line's
             {"dimensions": ["branch"], "filters": [("order_partner_id", "=", self.cust_a.id)]},
             {"dimensions": ["branch"], "date_from": "2026-01-15"},  # cuts a month
-            {"dimensions": ["branch"], "period": "week"},
+            {"dimensions": ["branch"], "period": "day"},
         ):
             with self.subTest(values=values):
                 values.setdefault("period", "month")
@@ -381,6 +383,34 @@ class TestReportCells(AdhocRunMixin, RetailCommon):
         # a filter and a grouping on two dimensions other than the branch:
         # no such grain
         run = self.adhoc(admin, **dict(one, dimensions=["product_category"]))
+        self.assertNotEqual(self.source(run), CELLS)
+
+    def test_weeks_from_the_week_cells(self):
+        """Weeks: local weeks cut at month ends, exact per week (a customer
+        once a week) and over the run, for months and for Monday starts."""
+        week = SQL(
+            "date_trunc('week', timezone('Asia/Hong_Kong', timezone('UTC', so.date_order)))::date"
+        )
+        for date_from in ("2026-01-01", "2026-02-01", "2026-02-09"):
+            with self.subTest(date_from=date_from):
+                query = {"dimensions": ["branch"], "period": "week", "date_from": date_from}
+                run = self.adhoc(self.retail_admin, **query)
+                self.assertEqual(self.source(run), CELLS)
+                hand = self.line_sql(SQL("br.name, %s", week), date_from=date_from)
+                self.assertSameFigures(
+                    self.rows(run), {(str(w), name): f for (name, w), f in hand.items()}
+                )
+                raw = self.adhoc(self.retail_admin, source_on=False, **query)
+                self.assertSameFigures(self.rows(raw), self.rows(run))
+                [whole] = self.line_sql(SQL("1"), date_from=date_from).values()
+                self.assertEqual(self.totals(run)["customers"], whole["customers"])
+        # a week cut by the run's first day: the rows
+        run = self.adhoc(
+            self.retail_admin, dimensions=["branch"], period="week", date_from="2026-02-11"
+        )
+        self.assertNotEqual(self.source(run), CELLS)
+        # days: the rows
+        run = self.adhoc(self.retail_admin, dimensions=["branch"], period="day")
         self.assertNotEqual(self.source(run), CELLS)
 
     # ------------------------------------------------------------------
@@ -537,6 +567,18 @@ class TestReportCellsLib(BaseCase):
         # ends mid-month: only after the last row
         self.assertTrue(report_cells.dates_fit(d(2026, 1, 1), d(2026, 6, 6), d(2026, 6, 6)))
         self.assertFalse(report_cells.dates_fit(d(2026, 1, 1), d(2026, 6, 6), d(2026, 6, 7)))
+        # weeks: a Monday or the first of a month begins a piece
+        self.assertTrue(
+            report_cells.dates_fit(d(2026, 2, 9), d(2026, 3, 15), d(2026, 6, 1), "week")
+        )
+        self.assertTrue(
+            report_cells.dates_fit(d(2026, 2, 1), d(2026, 2, 28), d(2026, 6, 1), "week")
+        )
+        self.assertFalse(report_cells.dates_fit(d(2026, 2, 9), None, None))  # months
+        self.assertFalse(report_cells.dates_fit(d(2026, 2, 10), None, None, "week"))
+        self.assertFalse(
+            report_cells.dates_fit(d(2026, 2, 9), d(2026, 3, 14), d(2026, 6, 1), "week")
+        )
 
     def test_filter_dims(self):
         events = report_cells.CELL_SOURCES["events"]
